@@ -1,0 +1,1 @@
+"""The sample certified identity provider (built in its own issues)."""

@@ -1,0 +1,72 @@
+"""Shared building blocks for the assurance schema models.
+
+Every field carries a plain-language description and the standard it comes from
+(``x-source`` in the generated JSON Schema), so that ``schemas/SPEC.md`` can be generated
+from the models and cannot drift from them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    field_validator,
+)
+
+__all__ = ["IsoDate", "IsoDateTime", "NonEmptyStr", "SchemaModel", "opt_field", "spec_field"]
+
+
+def spec_field(description: str, source: str, **kwargs: Any) -> Any:
+    """A pydantic ``Field`` with a description and the standard (and section) it comes from."""
+    extra = kwargs.pop("json_schema_extra", {}) or {}
+    return Field(description=description, json_schema_extra={"x-source": source, **extra}, **kwargs)
+
+
+def opt_field(description: str, source: str, **kwargs: Any) -> Any:
+    """An optional member: absent when it has no value (never JSON ``null``)."""
+    return spec_field(description, source, default=None, **kwargs)
+
+
+class SchemaModel(BaseModel):
+    """Base for every model of the assurance schema.
+
+    Strict types (a score is a JSON number, not a string), unknown members rejected so that a
+    misspelt member is an error rather than silently ignored, and immutable instances.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: object) -> object:
+        """A member with no value is left out; JSON ``null`` is not a value in these payloads."""
+        if value is None:
+            raise ValueError("must not be null: leave the member out instead")
+        return value
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON form of this model as it goes on the wire: members with no value left out."""
+        return self.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+def _iso_text(value: object) -> object:
+    """Dates and times travel as ISO 8601 strings; reject numbers and other JSON types."""
+    if isinstance(value, str | date):  # datetime is a subclass of date
+        return value
+    raise ValueError("must be a string in ISO 8601 format")
+
+
+IsoDate = Annotated[date, Strict(False), BeforeValidator(_iso_text)]
+"""A calendar date, ``YYYY-MM-DD`` (RFC 3339 full-date)."""
+
+IsoDateTime = Annotated[AwareDatetime, Strict(False), BeforeValidator(_iso_text)]
+"""A date and time with a time zone (RFC 3339 / ISO 8601), e.g. ``2021-06-06T05:32:00Z``."""
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]

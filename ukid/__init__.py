@@ -1,0 +1,1 @@
+"""The ``ukid`` command line: a thin layer over the packages."""
