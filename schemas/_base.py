@@ -8,7 +8,7 @@ from the models and cannot drift from them.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AwareDatetime,
@@ -17,10 +17,11 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    ValidationInfo,
     field_validator,
 )
 
-__all__ = ["IsoDate", "IsoDateTime", "NonEmptyStr", "SchemaModel", "opt_field", "spec_field"]
+__all__ = ["IsoDate", "IsoDateTime", "LaxEnum", "NonEmptyStr", "SchemaModel", "opt_field", "spec_field"]
 
 
 def spec_field(description: str, source: str, **kwargs: Any) -> Any:
@@ -43,11 +44,14 @@ class SchemaModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
+    nullable_members: ClassVar[frozenset[str]] = frozenset()
+    """Members for which the standard gives JSON ``null`` a meaning."""
+
     @field_validator("*", mode="before")
     @classmethod
-    def _no_null(cls, value: object) -> object:
+    def _no_null(cls, value: object, info: ValidationInfo) -> object:
         """A member with no value is left out; JSON ``null`` is not a value in these payloads."""
-        if value is None:
+        if value is None and info.field_name not in cls.nullable_members:
             raise ValueError("must not be null: leave the member out instead")
         return value
 
@@ -70,3 +74,6 @@ IsoDateTime = Annotated[AwareDatetime, Strict(False), BeforeValidator(_iso_text)
 """A date and time with a time zone (RFC 3339 / ISO 8601), e.g. ``2021-06-06T05:32:00Z``."""
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+LaxEnum = Strict(False)
+"""Annotation for enum members: accept the enum's string value (as JSON carries it)."""

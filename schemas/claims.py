@@ -164,12 +164,6 @@ class Claims(SchemaModel):
         UK,
     )
 
-    @model_validator(mode="after")
-    def _not_empty(self) -> Claims:
-        if not self.model_fields_set:
-            raise ValueError("claims must contain at least one claim")
-        return self
-
     def names(self) -> frozenset[str]:
         """The names of the claims that have a value."""
         return frozenset(name for name in self.model_fields_set if getattr(self, name) is not None)

@@ -8,14 +8,15 @@ the eKYC & IDA working group's predefined values for ``check_method``.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
-from schemas._base import IsoDate, IsoDateTime, NonEmptyStr, SchemaModel, opt_field, spec_field
+from schemas._base import IsoDate, IsoDateTime, LaxEnum, NonEmptyStr, SchemaModel, opt_field, spec_field
 from schemas.claims import Claims
 
 __all__ = [
+    "EVIDENCE_TYPES",
     "PHYSICAL_OR_BIOMETRIC_COMPARISON",
     "AttestationDetails",
     "CheckDetail",
@@ -99,7 +100,7 @@ CHECK_METHOD_DESCRIPTIONS: dict[CheckMethod, str] = {
 class CheckDetail(SchemaModel):
     """One check performed on a piece of evidence."""
 
-    check_method: CheckMethod = spec_field(
+    check_method: Annotated[CheckMethod, LaxEnum] = spec_field(
         "How the evidence was checked, from the OpenID Foundation vocabulary "
         "(vpip, vpiruv, vri, vdig, vcrypt, data, auth, token, kbv, pvp, pvr, bvp, bvr).",
         IDA_VALUES,
@@ -136,9 +137,13 @@ class EmbeddedAttachment(SchemaModel):
 class ExternalAttachment(SchemaModel):
     """An attachment fetched from elsewhere, pinned by its digest."""
 
+    nullable_members = frozenset({"access_token"})
+
     desc: NonEmptyStr | None = opt_field("Description of the attachment.", IDA_ATTACHMENTS)
     url: NonEmptyStr = spec_field("Where to fetch the attachment.", IDA_ATTACHMENTS)
-    access_token: NonEmptyStr | None = opt_field("Access token for fetching it.", IDA_ATTACHMENTS)
+    access_token: NonEmptyStr | None = opt_field(
+        "Access token for fetching it; null when none is needed.", IDA_ATTACHMENTS
+    )
     exp: Annotated[int, Field(ge=0)] | None = opt_field(
         "When the URL or token stops working, seconds since the Unix epoch.", IDA_ATTACHMENTS
     )
@@ -282,8 +287,23 @@ class ElectronicSignatureEvidence(SchemaModel):
     attachments: Attachments | None = opt_field("Attachments.", IDA_ATTACHMENTS)
 
 
+EVIDENCE_TYPES = ("document", "electronic_record", "vouch", "electronic_signature")
+
+
+def _evidence_type(value: Any) -> str | None:
+    found = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return found if isinstance(found, str) and found in EVIDENCE_TYPES else None
+
+
 Evidence = Annotated[
-    DocumentEvidence | ElectronicRecordEvidence | VouchEvidence | ElectronicSignatureEvidence,
-    Field(discriminator="type"),
+    Annotated[DocumentEvidence, Tag("document")]
+    | Annotated[ElectronicRecordEvidence, Tag("electronic_record")]
+    | Annotated[VouchEvidence, Tag("vouch")]
+    | Annotated[ElectronicSignatureEvidence, Tag("electronic_signature")],
+    Discriminator(
+        _evidence_type,
+        custom_error_type="evidence_type",
+        custom_error_message="unknown evidence type: `type` must be one of " + ", ".join(EVIDENCE_TYPES),
+    ),
 ]
 """One piece of evidence, told apart by its ``type``."""
