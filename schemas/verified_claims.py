@@ -10,6 +10,7 @@ schema. For the ``uk_diatf`` trust framework this federation adds the rules of i
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
@@ -17,18 +18,20 @@ from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator, mod
 from schemas._base import IsoDateTime, NonEmptyStr, SchemaModel, opt_field, spec_field
 from schemas.claims import Claims
 from schemas.evidence import Evidence
-from schemas.gpg45 import PROFILES, LevelOfConfidence, profile
+from schemas.gpg45 import PROFILES, EvidenceScore, Gpg45Scores, LevelOfConfidence, profile
 
 __all__ = [
     "LEGACY_TRUST_FRAMEWORKS",
     "TRUST_FRAMEWORKS",
     "AssuranceDetail",
     "AssuranceProcess",
+    "AssuranceScoreError",
     "EvidenceMetadata",
     "EvidenceRef",
     "Verification",
     "VerifiedClaims",
     "VerifiedClaimsPayload",
+    "gpg45_scores",
 ]
 
 IDA = "OpenID Connect for Identity Assurance 1.0 §5"
@@ -114,6 +117,79 @@ class AssuranceProcess(SchemaModel):
     )
 
 
+class AssuranceScoreError(ValueError):
+    """The GPG 45 scores in ``assurance_details`` are malformed or out of range."""
+
+
+# UK profile: assurance_type -> (Gpg45Scores member, highest score GPG 45 allows)
+_SCORE_TYPES = {
+    "activity_history": ("activity_history", 4),
+    "counter_fraud": ("identity_fraud", 3),
+    "verification": ("verification", 4),
+}
+_SCORE = re.compile(r"^score_([0-9]+)$")
+_STRENGTH = re.compile(r"^score_([0-9]+)_strength$")
+
+
+def _score(text: str | None, what: str, highest: int, lowest: int = 0) -> int:
+    match = _SCORE.fullmatch(text or "")
+    if match is None:
+        raise AssuranceScoreError(f"{what}: assurance_classification must be 'score_N', not {text!r}")
+    value = int(match[1])
+    if not lowest <= value <= highest:
+        raise AssuranceScoreError(
+            f"{what}: score {value} is out of range: GPG 45 allows {lowest} to {highest}"
+        )
+    return value
+
+
+def gpg45_scores(process: AssuranceProcess | None) -> Gpg45Scores | None:
+    """The GPG 45 scores carried in ``assurance_details`` (UK profile), or ``None`` if there are none.
+
+    ``evidence_validation`` gives one piece of evidence: its validity as ``score_N`` and its
+    strength in ``evidence_ref[].evidence_metadata.evidence_classification`` as ``score_N_strength``;
+    ``activity_history``, ``counter_fraud`` (identity fraud) and ``verification`` give the other
+    scores. Raises ``AssuranceScoreError`` with a plain reason for malformed or out-of-range scores.
+    """
+    if process is None or not process.assurance_details:
+        return None
+    evidence: list[EvidenceScore] = []
+    others: dict[str, int] = {}
+    found = False
+    for index, detail in enumerate(process.assurance_details):
+        where = f"assurance_details[{index}] ({detail.assurance_type})"
+        if detail.assurance_type == "evidence_validation":
+            validity = _score(detail.assurance_classification, f"{where} validity", 4)
+            strengths = {
+                match[1]
+                for ref in detail.evidence_ref or ()
+                if ref.evidence_metadata is not None
+                and (match := _STRENGTH.fullmatch(ref.evidence_metadata.evidence_classification or ""))
+            }
+            if len(strengths) != 1:
+                raise AssuranceScoreError(
+                    f"{where}: give the strength of the evidence exactly once, as "
+                    "evidence_ref[].evidence_metadata.evidence_classification 'score_N_strength'"
+                )
+            strength = _score(f"score_{strengths.pop()}", f"{where} strength", 4, lowest=1)
+            evidence.append(EvidenceScore(strength=strength, validity=validity))
+            found = True
+        elif detail.assurance_type in _SCORE_TYPES:
+            member, highest = _SCORE_TYPES[detail.assurance_type]
+            if member in others:
+                raise AssuranceScoreError(f"{where}: more than one {detail.assurance_type} score")
+            others[member] = _score(detail.assurance_classification, where, highest)
+            found = True
+    if not found:
+        return None
+    return Gpg45Scores(
+        evidence=evidence,
+        activity_history=others.get("activity_history", 0),
+        identity_fraud=others.get("identity_fraud", 0),
+        verification=others.get("verification", 0),
+    )
+
+
 class Verification(SchemaModel):
     """How, when and under which trust framework the claims were verified."""
 
@@ -186,6 +262,7 @@ class Verification(SchemaModel):
                     f"assurance_process.procedure {process.procedure!r} gives a {profile_level.label} "
                     f"level of confidence, but assurance_level is {level.value!r}"
                 )
+        gpg45_scores(process)
         missing = sorted(self.referenced_check_ids() - self.check_ids())
         if missing:
             raise ValueError(
