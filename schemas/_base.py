@@ -8,7 +8,7 @@ from the models and cannot drift from them.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     AwareDatetime,
@@ -17,11 +17,18 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
-    ValidationInfo,
-    field_validator,
 )
 
-__all__ = ["IsoDate", "IsoDateTime", "LaxEnum", "NonEmptyStr", "SchemaModel", "opt_field", "spec_field"]
+__all__ = [
+    "IsoDate",
+    "IsoDateTime",
+    "LaxEnum",
+    "NonEmptyStr",
+    "Opt",
+    "SchemaModel",
+    "opt_field",
+    "spec_field",
+]
 
 
 def spec_field(description: str, source: str, **kwargs: Any) -> Any:
@@ -35,6 +42,22 @@ def opt_field(description: str, source: str, **kwargs: Any) -> Any:
     return spec_field(description, source, default=None, **kwargs)
 
 
+if TYPE_CHECKING:
+    from typing import Optional as Opt
+else:
+
+    class Opt:
+        """An optional member that may be absent but never JSON ``null``.
+
+        For type checkers ``Opt[T]`` is ``T | None`` (absent members read as ``None``); at run
+        time it is ``T`` with a default of ``None``, so pydantic rejects an explicit ``null`` as a
+        wrong type while an absent member is fine. Declare such members with ``opt_field``.
+        """
+
+        def __class_getitem__(cls, item: object) -> object:
+            return item
+
+
 class SchemaModel(BaseModel):
     """Base for every model of the assurance schema.
 
@@ -43,17 +66,6 @@ class SchemaModel(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
-
-    nullable_members: ClassVar[frozenset[str]] = frozenset()
-    """Members for which the standard gives JSON ``null`` a meaning."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_null(cls, value: object, info: ValidationInfo) -> object:
-        """A member with no value is left out; JSON ``null`` is not a value in these payloads."""
-        if value is None and info.field_name not in cls.nullable_members:
-            raise ValueError("must not be null: leave the member out instead")
-        return value
 
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON form of this model as it goes on the wire: members with no value left out."""

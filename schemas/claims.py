@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from schemas._base import IsoDate, NonEmptyStr, SchemaModel, opt_field
+from schemas._base import IsoDate, NonEmptyStr, Opt, SchemaModel, opt_field
 from schemas.identifiers import (
     GssCode,
     NationalInsuranceNumber,
@@ -42,21 +42,21 @@ _UK_COUNTRY_CODES = frozenset({"GB", "GBR"})
 class Address(SchemaModel):
     """A postal address (OpenID Connect Core §5.1.1), with the UPRN where the address is in the UK."""
 
-    formatted: NonEmptyStr | None = opt_field("Full mailing address, formatted for display.", OIDC_ADDRESS)
-    street_address: NonEmptyStr | None = opt_field(
+    formatted: Opt[NonEmptyStr] = opt_field("Full mailing address, formatted for display.", OIDC_ADDRESS)
+    street_address: Opt[NonEmptyStr] = opt_field(
         "Street address: house number, street name, flat; may span lines separated by newlines.",
         OIDC_ADDRESS,
     )
-    locality: NonEmptyStr | None = opt_field("City or town.", OIDC_ADDRESS)
-    region: NonEmptyStr | None = opt_field("State, province, county or region.", OIDC_ADDRESS)
-    country_code: CountryCode | None = opt_field(
+    locality: Opt[NonEmptyStr] = opt_field("City or town.", OIDC_ADDRESS)
+    region: Opt[NonEmptyStr] = opt_field("State, province, county or region.", OIDC_ADDRESS)
+    country_code: Opt[CountryCode] = opt_field(
         "ISO 3166-1 alpha-2 or alpha-3 country code, e.g. GB or GBR.", IDA
     )
-    postal_code: NonEmptyStr | None = opt_field(
+    postal_code: Opt[NonEmptyStr] = opt_field(
         "Postcode. Must be a well-formed UK postcode when `country_code` is GB or GBR.", OIDC_ADDRESS
     )
-    country: NonEmptyStr | None = opt_field("Country name.", OIDC_ADDRESS)
-    uprn: Uprn | None = opt_field(
+    country: Opt[NonEmptyStr] = opt_field("Country name.", OIDC_ADDRESS)
+    uprn: Opt[Uprn] = opt_field(
         "Unique Property Reference Number of the address (OS AddressBase), where known. "
         "Councils use it to tell whether the address is in their area.",
         UK,
@@ -79,9 +79,9 @@ class Address(SchemaModel):
 class PlaceOfBirth(SchemaModel):
     """Where the end-user was born (Identity Assurance §4)."""
 
-    country: CountryCode | None = opt_field("ISO 3166-1 alpha-2 or alpha-3 country code.", IDA)
-    region: NonEmptyStr | None = opt_field("State, province, county or region.", IDA)
-    locality: NonEmptyStr | None = opt_field("City or town.", IDA)
+    country: Opt[CountryCode] = opt_field("ISO 3166-1 alpha-2 or alpha-3 country code.", IDA)
+    region: Opt[NonEmptyStr] = opt_field("State, province, county or region.", IDA)
+    locality: Opt[NonEmptyStr] = opt_field("City or town.", IDA)
 
     @model_validator(mode="after")
     def _not_empty(self) -> PlaceOfBirth:
@@ -99,66 +99,66 @@ class Claims(SchemaModel):
     """
 
     # OpenID Connect Core §5.1
-    sub: NonEmptyStr | None = opt_field("Subject identifier at the issuer.", OIDC)
-    name: NonEmptyStr | None = opt_field("Full name in displayable form.", OIDC)
-    given_name: NonEmptyStr | None = opt_field("Given name(s) or first name(s).", OIDC)
-    family_name: NonEmptyStr | None = opt_field("Surname(s) or last name(s).", OIDC)
-    middle_name: NonEmptyStr | None = opt_field("Middle name(s).", OIDC)
-    nickname: NonEmptyStr | None = opt_field("Casual name.", OIDC)
-    preferred_username: NonEmptyStr | None = opt_field(
+    sub: Opt[NonEmptyStr] = opt_field("Subject identifier at the issuer.", OIDC)
+    name: Opt[NonEmptyStr] = opt_field("Full name in displayable form.", OIDC)
+    given_name: Opt[NonEmptyStr] = opt_field("Given name(s) or first name(s).", OIDC)
+    family_name: Opt[NonEmptyStr] = opt_field("Surname(s) or last name(s).", OIDC)
+    middle_name: Opt[NonEmptyStr] = opt_field("Middle name(s).", OIDC)
+    nickname: Opt[NonEmptyStr] = opt_field("Casual name.", OIDC)
+    preferred_username: Opt[NonEmptyStr] = opt_field(
         "Shorthand name the end-user wishes to be known by.", OIDC
     )
-    profile: NonEmptyStr | None = opt_field("URL of the end-user's profile page.", OIDC)
-    picture: NonEmptyStr | None = opt_field("URL of the end-user's profile picture.", OIDC)
-    website: NonEmptyStr | None = opt_field("URL of the end-user's web page or blog.", OIDC)
-    email: Email | None = opt_field("Email address.", OIDC)
-    email_verified: bool | None = opt_field("True if the email address was verified.", OIDC)
-    gender: NonEmptyStr | None = opt_field("Gender.", OIDC)
-    birthdate: IsoDate | None = opt_field("Date of birth, YYYY-MM-DD.", OIDC)
-    zoneinfo: NonEmptyStr | None = opt_field("Time zone, e.g. Europe/London.", OIDC)
-    locale: Locale | None = opt_field("Locale, BCP 47 language tag, e.g. en-GB or cy-GB.", OIDC)
-    phone_number: PhoneNumber | None = opt_field("Telephone number, E.164 format, e.g. +447700900123.", OIDC)
-    phone_number_verified: bool | None = opt_field("True if the phone number was verified.", OIDC)
-    address: Address | None = opt_field("Postal address.", OIDC)
-    updated_at: Annotated[int, Field(ge=0)] | None = opt_field(
+    profile: Opt[NonEmptyStr] = opt_field("URL of the end-user's profile page.", OIDC)
+    picture: Opt[NonEmptyStr] = opt_field("URL of the end-user's profile picture.", OIDC)
+    website: Opt[NonEmptyStr] = opt_field("URL of the end-user's web page or blog.", OIDC)
+    email: Opt[Email] = opt_field("Email address.", OIDC)
+    email_verified: Opt[bool] = opt_field("True if the email address was verified.", OIDC)
+    gender: Opt[NonEmptyStr] = opt_field("Gender.", OIDC)
+    birthdate: Opt[IsoDate] = opt_field("Date of birth, YYYY-MM-DD.", OIDC)
+    zoneinfo: Opt[NonEmptyStr] = opt_field("Time zone, e.g. Europe/London.", OIDC)
+    locale: Opt[Locale] = opt_field("Locale, BCP 47 language tag, e.g. en-GB or cy-GB.", OIDC)
+    phone_number: Opt[PhoneNumber] = opt_field("Telephone number, E.164 format, e.g. +447700900123.", OIDC)
+    phone_number_verified: Opt[bool] = opt_field("True if the phone number was verified.", OIDC)
+    address: Opt[Address] = opt_field("Postal address.", OIDC)
+    updated_at: Opt[Annotated[int, Field(ge=0)]] = opt_field(
         "Time the information was last updated, seconds since the Unix epoch.", OIDC
     )
     # OpenID Connect for Identity Assurance §4
-    place_of_birth: PlaceOfBirth | None = opt_field("Place of birth.", IDA)
-    nationalities: Annotated[list[CountryCode], Field(min_length=1)] | None = opt_field(
+    place_of_birth: Opt[PlaceOfBirth] = opt_field("Place of birth.", IDA)
+    nationalities: Opt[Annotated[list[CountryCode], Field(min_length=1)]] = opt_field(
         "Nationalities, as ISO 3166-1 alpha-2 or alpha-3 country codes.", IDA
     )
-    birth_family_name: NonEmptyStr | None = opt_field("Family name(s) at birth.", IDA)
-    birth_given_name: NonEmptyStr | None = opt_field("Given name(s) at birth.", IDA)
-    birth_middle_name: NonEmptyStr | None = opt_field("Middle name(s) at birth.", IDA)
-    salutation: NonEmptyStr | None = opt_field("Salutation, e.g. Mr, Ms, Mx.", IDA)
-    title: NonEmptyStr | None = opt_field("Title, e.g. Dr.", IDA)
-    msisdn: E164 | None = opt_field("Mobile phone number (MSISDN), E.164 digits.", IDA)
-    also_known_as: NonEmptyStr | None = opt_field("Stage name, religious name or other name used.", IDA)
+    birth_family_name: Opt[NonEmptyStr] = opt_field("Family name(s) at birth.", IDA)
+    birth_given_name: Opt[NonEmptyStr] = opt_field("Given name(s) at birth.", IDA)
+    birth_middle_name: Opt[NonEmptyStr] = opt_field("Middle name(s) at birth.", IDA)
+    salutation: Opt[NonEmptyStr] = opt_field("Salutation, e.g. Mr, Ms, Mx.", IDA)
+    title: Opt[NonEmptyStr] = opt_field("Title, e.g. Dr.", IDA)
+    msisdn: Opt[E164] = opt_field("Mobile phone number (MSISDN), E.164 digits.", IDA)
+    also_known_as: Opt[NonEmptyStr] = opt_field("Stage name, religious name or other name used.", IDA)
     # UK claims of this federation
-    nhs_number: NhsNumber | None = opt_field(
+    nhs_number: Opt[NhsNumber] = opt_field(
         "NHS number (10 digits, modulus 11 check digit), as NHS login releases it.", UK
     )
-    national_insurance_number: NationalInsuranceNumber | None = opt_field(
+    national_insurance_number: Opt[NationalInsuranceNumber] = opt_field(
         "National Insurance number, e.g. AB123456C.", UK
     )
-    gp_ods_code: OdsCode | None = opt_field("ODS code of the GP practice the person is registered with.", UK)
-    identity_proofing_level: Literal["P0", "P5", "P9"] | None = opt_field(
+    gp_ods_code: Opt[OdsCode] = opt_field("ODS code of the GP practice the person is registered with.", UK)
+    identity_proofing_level: Opt[Literal["P0", "P5", "P9"]] = opt_field(
         "NHS login identity proofing level (P0, P5 or P9) this federation maps the verification to.", UK
     )
-    age_over_16: bool | None = opt_field(
+    age_over_16: Opt[bool] = opt_field(
         "Derived claim for minimal disclosure: true if the person is 16 or over, without the birthdate.",
         UK,
     )
-    age_over_18: bool | None = opt_field(
+    age_over_18: Opt[bool] = opt_field(
         "Derived claim for minimal disclosure: true if the person is 18 or over, without the birthdate.",
         UK,
     )
-    age_over_21: bool | None = opt_field(
+    age_over_21: Opt[bool] = opt_field(
         "Derived claim for minimal disclosure: true if the person is 21 or over, without the birthdate.",
         UK,
     )
-    resident_in_local_authority: GssCode | None = opt_field(
+    resident_in_local_authority: Opt[GssCode] = opt_field(
         "Derived claim for minimal disclosure: GSS code of the local authority in whose area the "
         "verified address lies, without the address itself.",
         UK,

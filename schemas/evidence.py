@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag
 
-from schemas._base import IsoDate, IsoDateTime, LaxEnum, NonEmptyStr, SchemaModel, opt_field, spec_field
+from schemas._base import IsoDate, IsoDateTime, LaxEnum, NonEmptyStr, Opt, SchemaModel, opt_field, spec_field
 from schemas.claims import Claims
 
 __all__ = [
@@ -105,11 +105,11 @@ class CheckDetail(SchemaModel):
         "(vpip, vpiruv, vri, vdig, vcrypt, data, auth, token, kbv, pvp, pvr, bvp, bvr).",
         IDA_VALUES,
     )
-    organization: NonEmptyStr | None = opt_field("Who performed the check.", IDA_EVIDENCE)
-    check_id: NonEmptyStr | None = opt_field(
+    organization: Opt[NonEmptyStr] = opt_field("Who performed the check.", IDA_EVIDENCE)
+    check_id: Opt[NonEmptyStr] = opt_field(
         "Identifier of the check; `assurance_details` refer to it in `evidence_ref`.", IDA_EVIDENCE
     )
-    time: IsoDateTime | None = opt_field("When the check was performed.", IDA_EVIDENCE)
+    time: Opt[IsoDateTime] = opt_field("When the check was performed.", IDA_EVIDENCE)
 
 
 CheckDetails = Annotated[list[CheckDetail], Field(min_length=1)]
@@ -127,7 +127,7 @@ class Digest(SchemaModel):
 class EmbeddedAttachment(SchemaModel):
     """An attachment carried inside the payload (e.g. a scan of a document)."""
 
-    desc: NonEmptyStr | None = opt_field("Description of the attachment.", IDA_ATTACHMENTS)
+    desc: Opt[NonEmptyStr] = opt_field("Description of the attachment.", IDA_ATTACHMENTS)
     content_type: Annotated[str, Field(pattern=r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$")] = (
         spec_field("Media type of the content, e.g. image/png.", IDA_ATTACHMENTS)
     )
@@ -137,14 +137,12 @@ class EmbeddedAttachment(SchemaModel):
 class ExternalAttachment(SchemaModel):
     """An attachment fetched from elsewhere, pinned by its digest."""
 
-    nullable_members = frozenset({"access_token"})
-
-    desc: NonEmptyStr | None = opt_field("Description of the attachment.", IDA_ATTACHMENTS)
+    desc: Opt[NonEmptyStr] = opt_field("Description of the attachment.", IDA_ATTACHMENTS)
     url: NonEmptyStr = spec_field("Where to fetch the attachment.", IDA_ATTACHMENTS)
     access_token: NonEmptyStr | None = opt_field(
         "Access token for fetching it; null when none is needed.", IDA_ATTACHMENTS
     )
-    exp: Annotated[int, Field(ge=0)] | None = opt_field(
+    exp: Opt[Annotated[int, Field(ge=0)]] = opt_field(
         "When the URL or token stops working, seconds since the Unix epoch.", IDA_ATTACHMENTS
     )
     digest: Digest = spec_field("Digest of the content.", IDA_ATTACHMENTS)
@@ -156,19 +154,17 @@ Attachments = Annotated[list[EmbeddedAttachment | ExternalAttachment], Field(min
 class Issuer(SchemaModel):
     """The issuer of a document."""
 
-    name: NonEmptyStr | None = opt_field(
+    name: Opt[NonEmptyStr] = opt_field(
         "Name of the issuing authority, e.g. HM Passport Office.", IDA_EVIDENCE
     )
-    formatted: NonEmptyStr | None = opt_field("Full address of the issuer.", IDA_EVIDENCE)
-    street_address: NonEmptyStr | None = opt_field("Street address of the issuer.", IDA_EVIDENCE)
-    locality: NonEmptyStr | None = opt_field("City or town of the issuer.", IDA_EVIDENCE)
-    region: NonEmptyStr | None = opt_field("Region of the issuer.", IDA_EVIDENCE)
-    postal_code: NonEmptyStr | None = opt_field("Postcode of the issuer.", IDA_EVIDENCE)
-    country: NonEmptyStr | None = opt_field("Country of the issuer.", IDA_EVIDENCE)
-    country_code: CountryCode | None = opt_field("ISO 3166-1 country code of the issuer.", IDA_EVIDENCE)
-    jurisdiction: NonEmptyStr | None = opt_field(
-        "Jurisdiction within the country, e.g. GB-GBN.", IDA_EVIDENCE
-    )
+    formatted: Opt[NonEmptyStr] = opt_field("Full address of the issuer.", IDA_EVIDENCE)
+    street_address: Opt[NonEmptyStr] = opt_field("Street address of the issuer.", IDA_EVIDENCE)
+    locality: Opt[NonEmptyStr] = opt_field("City or town of the issuer.", IDA_EVIDENCE)
+    region: Opt[NonEmptyStr] = opt_field("Region of the issuer.", IDA_EVIDENCE)
+    postal_code: Opt[NonEmptyStr] = opt_field("Postcode of the issuer.", IDA_EVIDENCE)
+    country: Opt[NonEmptyStr] = opt_field("Country of the issuer.", IDA_EVIDENCE)
+    country_code: Opt[CountryCode] = opt_field("ISO 3166-1 country code of the issuer.", IDA_EVIDENCE)
+    jurisdiction: Opt[NonEmptyStr] = opt_field("Jurisdiction within the country, e.g. GB-GBN.", IDA_EVIDENCE)
 
 
 class DocumentDetails(SchemaModel):
@@ -178,36 +174,36 @@ class DocumentDetails(SchemaModel):
         "Document type, e.g. passport, driving_permit, idcard, residence_permit, utility_statement.",
         IDA_EVIDENCE,
     )
-    document_number: NonEmptyStr | None = opt_field("Number of the document.", IDA_EVIDENCE)
-    personal_number: NonEmptyStr | None = opt_field("Personal number on the document.", IDA_EVIDENCE)
-    serial_number: NonEmptyStr | None = opt_field("Serial number of the document.", IDA_EVIDENCE)
-    date_of_issuance: IsoDate | None = opt_field("When the document was issued.", IDA_EVIDENCE)
-    date_of_expiry: IsoDate | None = opt_field("When the document expires.", IDA_EVIDENCE)
-    issuer: Issuer | None = opt_field("Who issued the document.", IDA_EVIDENCE)
+    document_number: Opt[NonEmptyStr] = opt_field("Number of the document.", IDA_EVIDENCE)
+    personal_number: Opt[NonEmptyStr] = opt_field("Personal number on the document.", IDA_EVIDENCE)
+    serial_number: Opt[NonEmptyStr] = opt_field("Serial number of the document.", IDA_EVIDENCE)
+    date_of_issuance: Opt[IsoDate] = opt_field("When the document was issued.", IDA_EVIDENCE)
+    date_of_expiry: Opt[IsoDate] = opt_field("When the document expires.", IDA_EVIDENCE)
+    issuer: Opt[Issuer] = opt_field("Who issued the document.", IDA_EVIDENCE)
 
 
 class DocumentEvidence(SchemaModel):
     """Evidence type ``document``: an identity document such as a passport or driving licence."""
 
     type: Literal["document"] = spec_field("Evidence type.", IDA_EVIDENCE)
-    check_details: CheckDetails | None = opt_field("The checks performed on the document.", IDA_EVIDENCE)
-    document_details: DocumentDetails | None = opt_field("The document.", IDA_EVIDENCE)
-    derived_claims: Claims | None = opt_field("Claims read from the document.", IDA_EVIDENCE)
-    attachments: Attachments | None = opt_field("Attachments, e.g. scans.", IDA_ATTACHMENTS)
+    check_details: Opt[CheckDetails] = opt_field("The checks performed on the document.", IDA_EVIDENCE)
+    document_details: Opt[DocumentDetails] = opt_field("The document.", IDA_EVIDENCE)
+    derived_claims: Opt[Claims] = opt_field("Claims read from the document.", IDA_EVIDENCE)
+    attachments: Opt[Attachments] = opt_field("Attachments, e.g. scans.", IDA_ATTACHMENTS)
 
 
 class RecordSource(SchemaModel):
     """The organisation holding an electronic record."""
 
-    name: NonEmptyStr | None = opt_field("Name of the source, e.g. DVLA or a council.", IDA_EVIDENCE)
-    formatted: NonEmptyStr | None = opt_field("Full address of the source.", IDA_EVIDENCE)
-    street_address: NonEmptyStr | None = opt_field("Street address of the source.", IDA_EVIDENCE)
-    locality: NonEmptyStr | None = opt_field("City or town of the source.", IDA_EVIDENCE)
-    region: NonEmptyStr | None = opt_field("Region of the source.", IDA_EVIDENCE)
-    postal_code: NonEmptyStr | None = opt_field("Postcode of the source.", IDA_EVIDENCE)
-    country: NonEmptyStr | None = opt_field("Country of the source.", IDA_EVIDENCE)
-    country_code: CountryCode | None = opt_field("ISO 3166-1 country code of the source.", IDA_EVIDENCE)
-    jurisdiction: NonEmptyStr | None = opt_field("Jurisdiction of the source.", IDA_EVIDENCE)
+    name: Opt[NonEmptyStr] = opt_field("Name of the source, e.g. DVLA or a council.", IDA_EVIDENCE)
+    formatted: Opt[NonEmptyStr] = opt_field("Full address of the source.", IDA_EVIDENCE)
+    street_address: Opt[NonEmptyStr] = opt_field("Street address of the source.", IDA_EVIDENCE)
+    locality: Opt[NonEmptyStr] = opt_field("City or town of the source.", IDA_EVIDENCE)
+    region: Opt[NonEmptyStr] = opt_field("Region of the source.", IDA_EVIDENCE)
+    postal_code: Opt[NonEmptyStr] = opt_field("Postcode of the source.", IDA_EVIDENCE)
+    country: Opt[NonEmptyStr] = opt_field("Country of the source.", IDA_EVIDENCE)
+    country_code: Opt[CountryCode] = opt_field("ISO 3166-1 country code of the source.", IDA_EVIDENCE)
+    jurisdiction: Opt[NonEmptyStr] = opt_field("Jurisdiction of the source.", IDA_EVIDENCE)
 
 
 class RecordDetails(SchemaModel):
@@ -216,36 +212,36 @@ class RecordDetails(SchemaModel):
     type: NonEmptyStr = spec_field(
         "Record type, e.g. council_tax_register, electoral_register, bank_account, mno.", IDA_EVIDENCE
     )
-    personal_number: NonEmptyStr | None = opt_field("Identifier of the person in the record.", IDA_EVIDENCE)
-    created_at: IsoDateTime | None = opt_field("When the record was created.", IDA_EVIDENCE)
-    date_of_expiry: IsoDate | None = opt_field("When the record expires.", IDA_EVIDENCE)
-    source: RecordSource | None = opt_field("Who holds the record.", IDA_EVIDENCE)
+    personal_number: Opt[NonEmptyStr] = opt_field("Identifier of the person in the record.", IDA_EVIDENCE)
+    created_at: Opt[IsoDateTime] = opt_field("When the record was created.", IDA_EVIDENCE)
+    date_of_expiry: Opt[IsoDate] = opt_field("When the record expires.", IDA_EVIDENCE)
+    source: Opt[RecordSource] = opt_field("Who holds the record.", IDA_EVIDENCE)
 
 
 class ElectronicRecordEvidence(SchemaModel):
     """Evidence type ``electronic_record``: a record such as a council tax or bank account record."""
 
     type: Literal["electronic_record"] = spec_field("Evidence type.", IDA_EVIDENCE)
-    check_details: CheckDetails | None = opt_field("The checks performed on the record.", IDA_EVIDENCE)
-    record: RecordDetails | None = opt_field("The record.", IDA_EVIDENCE)
-    derived_claims: Claims | None = opt_field("Claims read from the record.", IDA_EVIDENCE)
-    attachments: Attachments | None = opt_field("Attachments.", IDA_ATTACHMENTS)
+    check_details: Opt[CheckDetails] = opt_field("The checks performed on the record.", IDA_EVIDENCE)
+    record: Opt[RecordDetails] = opt_field("The record.", IDA_EVIDENCE)
+    derived_claims: Opt[Claims] = opt_field("Claims read from the record.", IDA_EVIDENCE)
+    attachments: Opt[Attachments] = opt_field("Attachments.", IDA_ATTACHMENTS)
 
 
 class Voucher(SchemaModel):
     """The person who vouched: a known professional such as a prison resettlement officer."""
 
-    name: NonEmptyStr | None = opt_field("Name of the voucher.", IDA_EVIDENCE)
-    birthdate: IsoDate | None = opt_field("Date of birth of the voucher.", IDA_EVIDENCE)
-    formatted: NonEmptyStr | None = opt_field("Full address of the voucher.", IDA_EVIDENCE)
-    street_address: NonEmptyStr | None = opt_field("Street address of the voucher.", IDA_EVIDENCE)
-    locality: NonEmptyStr | None = opt_field("City or town of the voucher.", IDA_EVIDENCE)
-    region: NonEmptyStr | None = opt_field("Region of the voucher.", IDA_EVIDENCE)
-    postal_code: NonEmptyStr | None = opt_field("Postcode of the voucher.", IDA_EVIDENCE)
-    country: NonEmptyStr | None = opt_field("Country of the voucher.", IDA_EVIDENCE)
-    country_code: CountryCode | None = opt_field("ISO 3166-1 country code of the voucher.", IDA_EVIDENCE)
-    occupation: NonEmptyStr | None = opt_field("Occupation, e.g. resettlement officer.", IDA_EVIDENCE)
-    organization: NonEmptyStr | None = opt_field("Organisation, e.g. HMP Dartmoor.", IDA_EVIDENCE)
+    name: Opt[NonEmptyStr] = opt_field("Name of the voucher.", IDA_EVIDENCE)
+    birthdate: Opt[IsoDate] = opt_field("Date of birth of the voucher.", IDA_EVIDENCE)
+    formatted: Opt[NonEmptyStr] = opt_field("Full address of the voucher.", IDA_EVIDENCE)
+    street_address: Opt[NonEmptyStr] = opt_field("Street address of the voucher.", IDA_EVIDENCE)
+    locality: Opt[NonEmptyStr] = opt_field("City or town of the voucher.", IDA_EVIDENCE)
+    region: Opt[NonEmptyStr] = opt_field("Region of the voucher.", IDA_EVIDENCE)
+    postal_code: Opt[NonEmptyStr] = opt_field("Postcode of the voucher.", IDA_EVIDENCE)
+    country: Opt[NonEmptyStr] = opt_field("Country of the voucher.", IDA_EVIDENCE)
+    country_code: Opt[CountryCode] = opt_field("ISO 3166-1 country code of the voucher.", IDA_EVIDENCE)
+    occupation: Opt[NonEmptyStr] = opt_field("Occupation, e.g. resettlement officer.", IDA_EVIDENCE)
+    organization: Opt[NonEmptyStr] = opt_field("Organisation, e.g. HMP Dartmoor.", IDA_EVIDENCE)
 
 
 class AttestationDetails(SchemaModel):
@@ -254,11 +250,11 @@ class AttestationDetails(SchemaModel):
     type: Literal["written_attestation", "digital_attestation"] = spec_field(
         "Kind of attestation: written_attestation or digital_attestation.", IDA_EVIDENCE
     )
-    reference_number: NonEmptyStr | None = opt_field("Reference of the attestation.", IDA_EVIDENCE)
-    personal_number: NonEmptyStr | None = opt_field("Identifier of the person vouched for.", IDA_EVIDENCE)
-    date_of_issuance: IsoDate | None = opt_field("When the attestation was given.", IDA_EVIDENCE)
-    date_of_expiry: IsoDate | None = opt_field("When the attestation expires.", IDA_EVIDENCE)
-    voucher: Voucher | None = opt_field("Who vouched.", IDA_EVIDENCE)
+    reference_number: Opt[NonEmptyStr] = opt_field("Reference of the attestation.", IDA_EVIDENCE)
+    personal_number: Opt[NonEmptyStr] = opt_field("Identifier of the person vouched for.", IDA_EVIDENCE)
+    date_of_issuance: Opt[IsoDate] = opt_field("When the attestation was given.", IDA_EVIDENCE)
+    date_of_expiry: Opt[IsoDate] = opt_field("When the attestation expires.", IDA_EVIDENCE)
+    voucher: Opt[Voucher] = opt_field("Who vouched.", IDA_EVIDENCE)
 
 
 class VouchEvidence(SchemaModel):
@@ -269,10 +265,10 @@ class VouchEvidence(SchemaModel):
     """
 
     type: Literal["vouch"] = spec_field("Evidence type.", IDA_EVIDENCE)
-    check_details: CheckDetails | None = opt_field("The checks performed on the vouch.", IDA_EVIDENCE)
-    attestation: AttestationDetails | None = opt_field("The attestation.", IDA_EVIDENCE)
-    derived_claims: Claims | None = opt_field("Claims the voucher attested.", IDA_EVIDENCE)
-    attachments: Attachments | None = opt_field("Attachments, e.g. a scan of a signed form.", IDA_ATTACHMENTS)
+    check_details: Opt[CheckDetails] = opt_field("The checks performed on the vouch.", IDA_EVIDENCE)
+    attestation: Opt[AttestationDetails] = opt_field("The attestation.", IDA_EVIDENCE)
+    derived_claims: Opt[Claims] = opt_field("Claims the voucher attested.", IDA_EVIDENCE)
+    attachments: Opt[Attachments] = opt_field("Attachments, e.g. a scan of a signed form.", IDA_ATTACHMENTS)
 
 
 class ElectronicSignatureEvidence(SchemaModel):
@@ -282,9 +278,9 @@ class ElectronicSignatureEvidence(SchemaModel):
     signature_type: NonEmptyStr = spec_field("Kind of signature, e.g. qes_eidas.", IDA_EVIDENCE)
     issuer: NonEmptyStr = spec_field("Issuer of the signing certificate.", IDA_EVIDENCE)
     serial_number: NonEmptyStr = spec_field("Serial number of the signing certificate.", IDA_EVIDENCE)
-    created_at: IsoDateTime | None = opt_field("When the signature was created.", IDA_EVIDENCE)
-    derived_claims: Claims | None = opt_field("Claims taken from the certificate.", IDA_EVIDENCE)
-    attachments: Attachments | None = opt_field("Attachments.", IDA_ATTACHMENTS)
+    created_at: Opt[IsoDateTime] = opt_field("When the signature was created.", IDA_EVIDENCE)
+    derived_claims: Opt[Claims] = opt_field("Claims taken from the certificate.", IDA_EVIDENCE)
+    attachments: Opt[Attachments] = opt_field("Attachments.", IDA_ATTACHMENTS)
 
 
 EVIDENCE_TYPES = ("document", "electronic_record", "vouch", "electronic_signature")

@@ -9,6 +9,7 @@ verification scores. The level of confidence is the highest level among the prof
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -25,8 +26,12 @@ __all__ = [
     "Gpg45Scores",
     "LevelOfConfidence",
     "Profile",
+    "ScoreKey",
     "evaluate",
+    "evaluate_key",
     "profile",
+    "score_key",
+    "scores_from_key",
 ]
 
 GPG45 = "GPG 45 §Scores"
@@ -206,18 +211,45 @@ class Gpg45Result:
         return self.level is not None and self.level.rank >= minimum.rank
 
 
+ScoreKey = tuple[tuple[tuple[int, int], ...], int, int, int]
+"""Scores as plain data: sorted (strength, validity) pieces, activity, fraud, verification."""
+
+
 def evaluate(scores: Gpg45Scores) -> Gpg45Result:
     """The GPG 45 profiles ``scores`` meet and the highest level of confidence among them."""
-    return _evaluate_cached(_key(scores))
+    return evaluate_key(_key(scores))
 
 
-def _key(scores: Gpg45Scores) -> tuple[tuple[tuple[int, int], ...], int, int, int]:
-    pieces = tuple(sorted((piece.strength, piece.validity) for piece in scores.evidence))
-    return pieces, scores.activity_history, scores.identity_fraud, scores.verification
+def score_key(
+    pieces: Iterable[tuple[int, int]], activity_history: int, identity_fraud: int, verification: int
+) -> ScoreKey:
+    """Scores as a ``ScoreKey``; the caller has range-checked them."""
+    return tuple(sorted(pieces)), activity_history, identity_fraud, verification
+
+
+def scores_from_key(key: ScoreKey) -> Gpg45Scores:
+    """The ``Gpg45Scores`` model for a ``ScoreKey`` (validated)."""
+    pieces, activity, fraud, verification = key
+    return Gpg45Scores(
+        evidence=[EvidenceScore(strength=s, validity=v) for s, v in pieces],
+        activity_history=activity,
+        identity_fraud=fraud,
+        verification=verification,
+    )
+
+
+def _key(scores: Gpg45Scores) -> ScoreKey:
+    return score_key(
+        ((piece.strength, piece.validity) for piece in scores.evidence),
+        scores.activity_history,
+        scores.identity_fraud,
+        scores.verification,
+    )
 
 
 @lru_cache(maxsize=4096)
-def _evaluate_cached(key: tuple[tuple[tuple[int, int], ...], int, int, int]) -> Gpg45Result:
+def evaluate_key(key: ScoreKey) -> Gpg45Result:
+    """``evaluate`` for scores given as a ``ScoreKey`` (results are cached: keys are small)."""
     pieces, activity, fraud, verification = key
     met = tuple(p.name for p in PROFILES if p._met_by_key(pieces, activity, fraud, verification))
     best: LevelOfConfidence | None = None

@@ -20,16 +20,15 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from schemas._base import LaxEnum, NonEmptyStr, SchemaModel, opt_field, spec_field
+from schemas._base import LaxEnum, NonEmptyStr, Opt, SchemaModel, opt_field, spec_field
 from schemas.claims import Claims
 from schemas.evidence import CHECK_METHOD_DESCRIPTIONS, CheckMethod
-from schemas.gpg45 import LevelOfConfidence, evaluate, profile
+from schemas.gpg45 import LevelOfConfidence, profile
 from schemas.verified_claims import (
     LEGACY_TRUST_FRAMEWORKS,
     TRUST_FRAMEWORKS,
     VerifiedClaims,
     VerifiedClaimsPayload,
-    gpg45_scores,
 )
 
 __all__ = [
@@ -80,7 +79,7 @@ class AssurancePolicy(SchemaModel):
         POLICY,
         default_factory=list,
     )
-    max_verification_age_days: Annotated[int, Field(ge=1)] | None = opt_field(
+    max_verification_age_days: Opt[Annotated[int, Field(ge=1)]] = opt_field(
         "How old the verification may be, in days; no limit when absent.", POLICY
     )
 
@@ -212,8 +211,8 @@ def _level(
 ) -> tuple[LevelOfConfidence | None, tuple[str, ...]]:
     """Compute the level of confidence from the GPG 45 scores, recording any failure."""
     verification = element.verification
-    scores = gpg45_scores(verification.assurance_process)  # validated when the model was built
-    if scores is None:
+    result = verification.gpg45_result()
+    if result is None:
         failures.append(
             PolicyFailure(
                 FailureCode.NO_SCORES,
@@ -222,7 +221,6 @@ def _level(
             )
         )
         return None, ()
-    result = evaluate(scores)
     procedure = verification.assurance_process.procedure if verification.assurance_process else None
     if procedure is not None and profile(procedure).name not in result.profiles:
         failures.append(

@@ -10,15 +10,25 @@ schema. For the ``uk_diatf`` trust framework this federation adds the rules of i
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator, model_validator
 
-from schemas._base import IsoDateTime, NonEmptyStr, SchemaModel, opt_field, spec_field
+from schemas._base import IsoDateTime, NonEmptyStr, Opt, SchemaModel, opt_field, spec_field
 from schemas.claims import Claims
 from schemas.evidence import Evidence
-from schemas.gpg45 import PROFILES, EvidenceScore, Gpg45Scores, LevelOfConfidence, profile
+from schemas.gpg45 import (
+    PROFILES,
+    Gpg45Result,
+    Gpg45Scores,
+    LevelOfConfidence,
+    ScoreKey,
+    evaluate_key,
+    profile,
+    score_key,
+    scores_from_key,
+)
 
 __all__ = [
     "LEGACY_TRUST_FRAMEWORKS",
@@ -32,6 +42,7 @@ __all__ = [
     "VerifiedClaims",
     "VerifiedClaimsPayload",
     "gpg45_scores",
+    "read_gpg45_scores",
 ]
 
 IDA = "OpenID Connect for Identity Assurance 1.0 §5"
@@ -64,7 +75,7 @@ _EIDAS_LEVELS = ("low", "substantial", "high")
 class EvidenceMetadata(SchemaModel):
     """What an ``evidence_ref`` says about the evidence it points to."""
 
-    evidence_classification: NonEmptyStr | None = opt_field(
+    evidence_classification: Opt[NonEmptyStr] = opt_field(
         "Classification of the evidence; in the UK profile `score_N_strength` gives the GPG 45 "
         "strength N of the evidence the check belongs to.",
         IDA_ASSURANCE,
@@ -77,7 +88,7 @@ class EvidenceRef(SchemaModel):
     check_id: NonEmptyStr = spec_field(
         "The `check_id` of a check in `evidence[].check_details`.", IDA_ASSURANCE
     )
-    evidence_metadata: EvidenceMetadata | None = opt_field(
+    evidence_metadata: Opt[EvidenceMetadata] = opt_field(
         "Metadata about the referenced evidence.", IDA_ASSURANCE
     )
 
@@ -90,15 +101,15 @@ class AssuranceDetail(SchemaModel):
     ``assurance_classification`` is the GPG 45 score as ``score_N``.
     """
 
-    assurance_type: NonEmptyStr | None = opt_field(
+    assurance_type: Opt[NonEmptyStr] = opt_field(
         "What was assessed: in the UK profile evidence_validation, activity_history, counter_fraud "
         "or verification.",
         IDA_ASSURANCE,
     )
-    assurance_classification: NonEmptyStr | None = opt_field(
+    assurance_classification: Opt[NonEmptyStr] = opt_field(
         "The result; in the UK profile the GPG 45 score as `score_N`.", IDA_ASSURANCE
     )
-    evidence_ref: Annotated[list[EvidenceRef], Field(min_length=1)] | None = opt_field(
+    evidence_ref: Opt[Annotated[list[EvidenceRef], Field(min_length=1)]] = opt_field(
         "The checks this assessment is based on.", IDA_ASSURANCE
     )
 
@@ -106,13 +117,13 @@ class AssuranceDetail(SchemaModel):
 class AssuranceProcess(SchemaModel):
     """The assurance process the verification followed."""
 
-    policy: NonEmptyStr | None = opt_field("The standard followed; `gpg45` in the UK profile.", IDA_ASSURANCE)
-    procedure: NonEmptyStr | None = opt_field(
+    policy: Opt[NonEmptyStr] = opt_field("The standard followed; `gpg45` in the UK profile.", IDA_ASSURANCE)
+    procedure: Opt[NonEmptyStr] = opt_field(
         "The procedure within the policy; in the UK profile the GPG 45 profile met, in lower case "
         "(e.g. `m1c`).",
         IDA_ASSURANCE,
     )
-    assurance_details: Annotated[list[AssuranceDetail], Field(min_length=1)] | None = opt_field(
+    assurance_details: Opt[Annotated[list[AssuranceDetail], Field(min_length=1)]] = opt_field(
         "The steps of the assurance process and their results (the GPG 45 scores).", IDA_ASSURANCE
     )
 
@@ -127,24 +138,43 @@ _SCORE_TYPES = {
     "counter_fraud": ("identity_fraud", 3),
     "verification": ("verification", 4),
 }
-_SCORE = re.compile(r"^score_([0-9]+)$")
-_STRENGTH = re.compile(r"^score_([0-9]+)_strength$")
+_SCORE_TEXT = {f"score_{n}": n for n in range(10)}
+_STRENGTH_TEXT = {f"score_{n}_strength": n for n in range(10)}
 
 
-def _score(text: str | None, what: str, highest: int, lowest: int = 0) -> int:
-    match = _SCORE.fullmatch(text or "")
-    if match is None:
-        raise AssuranceScoreError(f"{what}: assurance_classification must be 'score_N', not {text!r}")
-    value = int(match[1])
+def _score(text: str | None, where: Callable[[], str], highest: int, lowest: int = 0) -> int:
+    value = _SCORE_TEXT.get(text or "")
+    if value is None:
+        raise AssuranceScoreError(f"{where()}: assurance_classification must be 'score_N', not {text!r}")
     if not lowest <= value <= highest:
         raise AssuranceScoreError(
-            f"{what}: score {value} is out of range: GPG 45 allows {lowest} to {highest}"
+            f"{where()}: score {value} is out of range: GPG 45 allows {lowest} to {highest}"
         )
     return value
 
 
+def _strength(detail: AssuranceDetail) -> str | None:
+    """The one ``score_N_strength`` classification among an assurance detail's evidence refs."""
+    found = {
+        ref.evidence_metadata.evidence_classification
+        for ref in detail.evidence_ref or ()
+        if ref.evidence_metadata is not None
+        and ref.evidence_metadata.evidence_classification in _STRENGTH_TEXT
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 def gpg45_scores(process: AssuranceProcess | None) -> Gpg45Scores | None:
     """The GPG 45 scores carried in ``assurance_details`` (UK profile), or ``None`` if there are none.
+
+    See ``read_gpg45_scores`` for the encoding and the errors raised.
+    """
+    key = read_gpg45_scores(process)
+    return None if key is None else scores_from_key(key)
+
+
+def read_gpg45_scores(process: AssuranceProcess | None) -> ScoreKey | None:
+    """The GPG 45 scores carried in ``assurance_details`` (UK profile) as plain data, or ``None``.
 
     ``evidence_validation`` gives one piece of evidence: its validity as ``score_N`` and its
     strength in ``evidence_ref[].evidence_metadata.evidence_classification`` as ``score_N_strength``;
@@ -153,40 +183,41 @@ def gpg45_scores(process: AssuranceProcess | None) -> Gpg45Scores | None:
     """
     if process is None or not process.assurance_details:
         return None
-    evidence: list[EvidenceScore] = []
+    evidence: list[tuple[int, int]] = []
     others: dict[str, int] = {}
     found = False
     for index, detail in enumerate(process.assurance_details):
-        where = f"assurance_details[{index}] ({detail.assurance_type})"
-        if detail.assurance_type == "evidence_validation":
-            validity = _score(detail.assurance_classification, f"{where} validity", 4)
-            strengths = {
-                match[1]
-                for ref in detail.evidence_ref or ()
-                if ref.evidence_metadata is not None
-                and (match := _STRENGTH.fullmatch(ref.evidence_metadata.evidence_classification or ""))
-            }
-            if len(strengths) != 1:
+        kind = detail.assurance_type
+
+        def where(suffix: str = "", index: int = index, kind: str | None = kind) -> str:
+            return f"assurance_details[{index}] ({kind}){suffix}"
+
+        if kind == "evidence_validation":
+            validity = _score(detail.assurance_classification, lambda: where(" validity"), 4)
+            strength_text = _strength(detail)
+            if strength_text is None:
                 raise AssuranceScoreError(
-                    f"{where}: give the strength of the evidence exactly once, as "
+                    f"{where()}: give the strength of the evidence exactly once, as "
                     "evidence_ref[].evidence_metadata.evidence_classification 'score_N_strength'"
                 )
-            strength = _score(f"score_{strengths.pop()}", f"{where} strength", 4, lowest=1)
-            evidence.append(EvidenceScore(strength=strength, validity=validity))
+            strength = _score(
+                f"score_{_STRENGTH_TEXT[strength_text]}", lambda: where(" strength"), 4, lowest=1
+            )
+            evidence.append((strength, validity))
             found = True
-        elif detail.assurance_type in _SCORE_TYPES:
-            member, highest = _SCORE_TYPES[detail.assurance_type]
+        elif kind in _SCORE_TYPES:
+            member, highest = _SCORE_TYPES[kind]
             if member in others:
-                raise AssuranceScoreError(f"{where}: more than one {detail.assurance_type} score")
+                raise AssuranceScoreError(f"{where()}: more than one {kind} score")
             others[member] = _score(detail.assurance_classification, where, highest)
             found = True
     if not found:
         return None
-    return Gpg45Scores(
-        evidence=evidence,
-        activity_history=others.get("activity_history", 0),
-        identity_fraud=others.get("identity_fraud", 0),
-        verification=others.get("verification", 0),
+    return score_key(
+        evidence,
+        others.get("activity_history", 0),
+        others.get("identity_fraud", 0),
+        others.get("verification", 0),
     )
 
 
@@ -198,21 +229,30 @@ class Verification(SchemaModel):
         "(`uk_tfida` is accepted as its older name and emitted as `uk_diatf`).",
         IDA_VERIFICATION,
     )
-    assurance_level: NonEmptyStr | None = opt_field(
+    assurance_level: Opt[NonEmptyStr] = opt_field(
         "Assurance level within the trust framework; for uk_diatf the GPG 45 level of confidence: "
         f"{_UK_LEVELS}.",
         IDA_VERIFICATION,
     )
-    assurance_process: AssuranceProcess | None = opt_field(
-        "The assurance process followed.", IDA_VERIFICATION
-    )
-    time: IsoDateTime | None = opt_field("When the verification took place.", IDA_VERIFICATION)
-    verification_process: NonEmptyStr | None = opt_field(
+    assurance_process: Opt[AssuranceProcess] = opt_field("The assurance process followed.", IDA_VERIFICATION)
+    time: Opt[IsoDateTime] = opt_field("When the verification took place.", IDA_VERIFICATION)
+    verification_process: Opt[NonEmptyStr] = opt_field(
         "Reference to the verification process, for audit.", IDA_VERIFICATION
     )
-    evidence: Annotated[list[Evidence], Field(min_length=1)] | None = opt_field(
+    evidence: Opt[Annotated[list[Evidence], Field(min_length=1)]] = opt_field(
         "The evidence the verification was based on.", IDA_VERIFICATION
     )
+
+    _gpg45: ScoreKey | None = PrivateAttr(default=None)
+
+    @property
+    def gpg45(self) -> Gpg45Scores | None:
+        """The GPG 45 scores of a ``uk_diatf`` verification (read once, when it was validated)."""
+        return None if self._gpg45 is None else scores_from_key(self._gpg45)
+
+    def gpg45_result(self) -> Gpg45Result | None:
+        """The GPG 45 profiles and level of confidence the scores meet (``None``: no scores)."""
+        return None if self._gpg45 is None else evaluate_key(self._gpg45)
 
     @field_validator("trust_framework")
     @classmethod
@@ -236,8 +276,8 @@ class Verification(SchemaModel):
         level: LevelOfConfidence | None = None
         if self.assurance_level is not None:
             try:
-                level = LevelOfConfidence(self.assurance_level)
-            except ValueError:
+                level = _LEVELS[self.assurance_level]
+            except KeyError:
                 raise ValueError(
                     f"assurance_level {self.assurance_level!r} is not a GPG 45 level of confidence "
                     f"({_UK_LEVELS})"
@@ -262,7 +302,7 @@ class Verification(SchemaModel):
                     f"assurance_process.procedure {process.procedure!r} gives a {profile_level.label} "
                     f"level of confidence, but assurance_level is {level.value!r}"
                 )
-        gpg45_scores(process)
+        self._gpg45 = read_gpg45_scores(process)
         missing = sorted(self.referenced_check_ids() - self.check_ids())
         if missing:
             raise ValueError(
@@ -299,6 +339,7 @@ class Verification(SchemaModel):
 
 
 _PROFILE_NAMES = frozenset(p.name for p in PROFILES)
+_LEVELS = {level.value: level for level in LevelOfConfidence}
 
 
 class VerifiedClaims(SchemaModel):

@@ -1,0 +1,1 @@
+"""Benchmarks: each module prints its figures (operations per second, latency, memory)."""

@@ -1,0 +1,218 @@
+"""Benchmark: parse and validate a realistic ``verified_claims`` payload, then evaluate it
+against an assurance policy, on one core.
+
+Prints operations per second, p50/p95 latency and memory, with ratios against baselines
+measured in the same run (``json.loads`` alone, and the OpenID Foundation's JSON Schema
+checked with ``jsonschema``) because the machine is noisy. Run: ``make bench``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from schemas.policy import AssurancePolicy, evaluate_policy
+from schemas.verified_claims import VerifiedClaimsPayload
+
+ROOT = Path(__file__).resolve().parent.parent
+OIDF_SCHEMAS = ROOT / "tests" / "vectors" / "oidf-ida" / "schema"
+NOW = datetime(2026, 11, 21, tzinfo=UTC)
+
+PAYLOAD: dict[str, Any] = {
+    "sub": "a8c1e3f0-4d52-4bb9-9f6e-2d1b7c3e9a10",
+    "verified_claims": {
+        "verification": {
+            "trust_framework": "uk_diatf",
+            "assurance_level": "medium",
+            "assurance_process": {
+                "policy": "gpg45",
+                "procedure": "m1a",
+                "assurance_details": [
+                    {
+                        "assurance_type": "evidence_validation",
+                        "assurance_classification": "score_2",
+                        "evidence_ref": [
+                            {
+                                "check_id": "pp-1",
+                                "evidence_metadata": {"evidence_classification": "score_4_strength"},
+                            }
+                        ],
+                    },
+                    {
+                        "assurance_type": "counter_fraud",
+                        "assurance_classification": "score_1",
+                        "evidence_ref": [{"check_id": "fr-1"}],
+                    },
+                    {
+                        "assurance_type": "verification",
+                        "assurance_classification": "score_2",
+                        "evidence_ref": [{"check_id": "bio-1"}],
+                    },
+                ],
+            },
+            "time": "2026-10-01T10:15:00Z",
+            "verification_process": "ukid-demo-0001",
+            "evidence": [
+                {
+                    "type": "document",
+                    "check_details": [
+                        {
+                            "check_method": "vcrypt",
+                            "organization": "ukid-sample-idp",
+                            "check_id": "pp-1",
+                            "time": "2026-10-01T10:10:00Z",
+                        },
+                        {
+                            "check_method": "bvr",
+                            "organization": "ukid-sample-idp",
+                            "check_id": "bio-1",
+                            "time": "2026-10-01T10:12:00Z",
+                        },
+                    ],
+                    "document_details": {
+                        "type": "passport",
+                        "document_number": "123456789",
+                        "date_of_issuance": "2021-05-04",
+                        "date_of_expiry": "2031-05-04",
+                        "issuer": {"name": "HM Passport Office", "country_code": "GBR"},
+                    },
+                },
+                {
+                    "type": "electronic_record",
+                    "check_details": [
+                        {"check_method": "data", "organization": "fraud-check", "check_id": "fr-1"}
+                    ],
+                    "record": {"type": "fraud_register", "source": {"name": "National fraud database"}},
+                },
+            ],
+        },
+        "claims": {
+            "given_name": "Amira",
+            "family_name": "Okafor",
+            "birthdate": "1988-07-14",
+            "address": {
+                "street_address": "10 Church Lane",
+                "locality": "Oxford",
+                "postal_code": "OX1 1AA",
+                "country_code": "GB",
+                "uprn": "100120000001",
+            },
+            "nhs_number": "9434765919",
+        },
+    },
+}
+
+POLICY = AssurancePolicy.model_validate(
+    {
+        "service": "Register with a GP practice",
+        "minimum_level": "medium",
+        "required_check_methods": [
+            {"any_of": ["pvp", "pvr", "bvp", "bvr"], "description": "a photo comparison"}
+        ],
+        "required_claims": ["given_name", "family_name", "birthdate", "nhs_number"],
+        "max_verification_age_days": 365,
+    }
+)
+
+
+def measure(name: str, operation: Callable[[], object], seconds: float) -> dict[str, float]:
+    """Run ``operation`` repeatedly for ``seconds``; per-call latencies in microseconds."""
+    for _ in range(200):  # warm up caches
+        operation()
+    latencies: list[float] = []
+    clock = time.perf_counter_ns
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        start = clock()
+        operation()
+        latencies.append((clock() - start) / 1000)
+    total = sum(latencies) / 1e6
+    quantiles = statistics.quantiles(latencies, n=100)
+    figures = {"ops_per_s": len(latencies) / total, "p50_us": quantiles[49], "p95_us": quantiles[94]}
+    print(
+        f"{name:<44} {figures['ops_per_s']:>10,.0f} ops/s   p50 {figures['p50_us']:7.1f} µs   "
+        f"p95 {figures['p95_us']:7.1f} µs"
+    )
+    return figures
+
+
+def oidf_validator() -> Callable[[object], None] | None:
+    """The OpenID Foundation's verified_claims schema checked by jsonschema, if available."""
+    try:
+        from jsonschema import Draft202012Validator  # noqa: PLC0415  (dev dependency)
+        from referencing import Registry, Resource  # noqa: PLC0415
+    except ImportError:
+        return None
+    files = sorted(OIDF_SCHEMAS.glob("*.json"))
+    if not files:
+        return None
+    resources = [Resource.from_contents(json.loads(path.read_text())) for path in files]
+    registry: Registry = Registry().with_resources((r.id(), r) for r in resources if r.id())
+    schema = next(json.loads(p.read_text()) for p in files if p.name == "verified_claims.json")
+    validator = Draft202012Validator(schema, registry=registry)
+    return validator.validate
+
+
+def main() -> None:
+    """Run every measurement and print the figures and ratios."""
+    seconds = float(os.environ.get("BENCH_SECONDS", "3"))
+    text = json.dumps(PAYLOAD)
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    print(f"payload: {len(text)} bytes; {seconds:.0f} s per measurement, pinned to one core\n")
+
+    baseline = measure("baseline: json.loads only", lambda: json.loads(text), seconds)
+    parse = measure(
+        "parse + validate (model_validate_json)",
+        lambda: VerifiedClaimsPayload.model_validate_json(text),
+        seconds,
+    )
+    parsed = VerifiedClaimsPayload.model_validate_json(text)
+    assert evaluate_policy(POLICY, parsed, NOW).accepted
+    policy = measure(
+        "evaluate assurance policy (parsed)", lambda: evaluate_policy(POLICY, parsed, NOW), seconds
+    )
+    both = measure(
+        "parse + validate + evaluate policy",
+        lambda: evaluate_policy(POLICY, VerifiedClaimsPayload.model_validate_json(text), NOW),
+        seconds,
+    )
+    validate = oidf_validator()
+    oidf = (
+        measure("OIDF JSON Schema via jsonschema (loads+check)", lambda: validate(json.loads(text)), seconds)
+        if validate
+        else None
+    )
+
+    tracemalloc.start()
+    kept = [VerifiedClaimsPayload.model_validate_json(text) for _ in range(1000)]
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"\nmemory: {current / len(kept) / 1024:.1f} KiB per parsed payload (1000 kept, peak {peak / 2**20:.1f} MiB); "
+        f"process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
+    print(
+        f"ratio parse+validate / json.loads alone: {baseline['ops_per_s'] / parse['ops_per_s']:.1f}x slower"
+    )
+    if oidf:
+        print(
+            f"ratio parse+validate vs OIDF jsonschema check: {parse['ops_per_s'] / oidf['ops_per_s']:.1f}x faster"
+        )
+    print(f"policy evaluation alone: {policy['ops_per_s']:,.0f}/s")
+    target = 20_000
+    verdict = "meets" if both["ops_per_s"] >= target else "MISSES"
+    print(
+        f"target {target:,} validations/s (parse + validate + policy): {verdict} ({both['ops_per_s']:,.0f}/s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
