@@ -20,92 +20,12 @@ from typing import Any
 
 from schemas.policy import AssurancePolicy, evaluate_policy
 from schemas.verified_claims import VerifiedClaimsPayload
+from tests.schemas.uk_payloads import passport_m1a
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 
-PAYLOAD: dict[str, Any] = {
-    "sub": "a8c1e3f0-4d52-4bb9-9f6e-2d1b7c3e9a10",
-    "verified_claims": {
-        "verification": {
-            "trust_framework": "uk_diatf",
-            "assurance_level": "medium",
-            "assurance_process": {
-                "policy": "gpg45",
-                "procedure": "m1a",
-                "assurance_details": [
-                    {
-                        "assurance_type": "evidence_validation",
-                        "assurance_classification": "score_2",
-                        "evidence_ref": [
-                            {
-                                "check_id": "pp-1",
-                                "evidence_metadata": {"evidence_classification": "score_4_strength"},
-                            }
-                        ],
-                    },
-                    {
-                        "assurance_type": "counter_fraud",
-                        "assurance_classification": "score_1",
-                        "evidence_ref": [{"check_id": "fr-1"}],
-                    },
-                    {
-                        "assurance_type": "verification",
-                        "assurance_classification": "score_2",
-                        "evidence_ref": [{"check_id": "bio-1"}],
-                    },
-                ],
-            },
-            "time": "2026-10-01T10:15:00Z",
-            "verification_process": "ukid-demo-0001",
-            "evidence": [
-                {
-                    "type": "document",
-                    "check_details": [
-                        {
-                            "check_method": "vcrypt",
-                            "organization": "ukid-sample-idp",
-                            "check_id": "pp-1",
-                            "time": "2026-10-01T10:10:00Z",
-                        },
-                        {
-                            "check_method": "bvr",
-                            "organization": "ukid-sample-idp",
-                            "check_id": "bio-1",
-                            "time": "2026-10-01T10:12:00Z",
-                        },
-                    ],
-                    "document_details": {
-                        "type": "passport",
-                        "document_number": "123456789",
-                        "date_of_issuance": "2021-05-04",
-                        "date_of_expiry": "2031-05-04",
-                        "issuer": {"name": "HM Passport Office", "country_code": "GBR"},
-                    },
-                },
-                {
-                    "type": "electronic_record",
-                    "check_details": [
-                        {"check_method": "data", "organization": "fraud-check", "check_id": "fr-1"}
-                    ],
-                    "record": {"type": "fraud_register", "source": {"name": "National fraud database"}},
-                },
-            ],
-        },
-        "claims": {
-            "given_name": "Amira",
-            "family_name": "Okafor",
-            "birthdate": "1988-07-14",
-            "address": {
-                "street_address": "10 Church Lane",
-                "locality": "Oxford",
-                "postal_code": "OX1 1AA",
-                "country_code": "GB",
-                "uprn": "100120000001",
-            },
-            "nhs_number": "9434765919",
-        },
-    },
-}
+PAYLOAD: dict[str, Any] = {"sub": "a8c1e3f0-4d52-4bb9-9f6e-2d1b7c3e9a10", **passport_m1a()}
+"""A passport with a chip and a biometric check, fraud check record: GPG 45 M1A (see the tests)."""
 
 POLICY = AssurancePolicy.model_validate(
     {

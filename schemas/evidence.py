@@ -151,19 +151,24 @@ class ExternalAttachment(SchemaModel):
 Attachments = Annotated[list[EmbeddedAttachment | ExternalAttachment], Field(min_length=1)]
 
 
-class Issuer(SchemaModel):
-    """The issuer of a document."""
+class _PostalAddress(SchemaModel):
+    """Address members shared by an issuer, a record source and a voucher (IDA §5.1.1)."""
+
+    formatted: Opt[NonEmptyStr] = opt_field("Full address, formatted for display.", IDA_EVIDENCE)
+    street_address: Opt[NonEmptyStr] = opt_field("Street address.", IDA_EVIDENCE)
+    locality: Opt[NonEmptyStr] = opt_field("City or town.", IDA_EVIDENCE)
+    region: Opt[NonEmptyStr] = opt_field("Region.", IDA_EVIDENCE)
+    postal_code: Opt[NonEmptyStr] = opt_field("Postcode.", IDA_EVIDENCE)
+    country: Opt[NonEmptyStr] = opt_field("Country.", IDA_EVIDENCE)
+    country_code: Opt[CountryCode] = opt_field("ISO 3166-1 alpha-2 or alpha-3 country code.", IDA_EVIDENCE)
+
+
+class Issuer(_PostalAddress):
+    """The issuer of a document, with its address."""
 
     name: Opt[NonEmptyStr] = opt_field(
         "Name of the issuing authority, e.g. HM Passport Office.", IDA_EVIDENCE
     )
-    formatted: Opt[NonEmptyStr] = opt_field("Full address of the issuer.", IDA_EVIDENCE)
-    street_address: Opt[NonEmptyStr] = opt_field("Street address of the issuer.", IDA_EVIDENCE)
-    locality: Opt[NonEmptyStr] = opt_field("City or town of the issuer.", IDA_EVIDENCE)
-    region: Opt[NonEmptyStr] = opt_field("Region of the issuer.", IDA_EVIDENCE)
-    postal_code: Opt[NonEmptyStr] = opt_field("Postcode of the issuer.", IDA_EVIDENCE)
-    country: Opt[NonEmptyStr] = opt_field("Country of the issuer.", IDA_EVIDENCE)
-    country_code: Opt[CountryCode] = opt_field("ISO 3166-1 country code of the issuer.", IDA_EVIDENCE)
     jurisdiction: Opt[NonEmptyStr] = opt_field("Jurisdiction within the country, e.g. GB-GBN.", IDA_EVIDENCE)
 
 
@@ -192,17 +197,10 @@ class DocumentEvidence(SchemaModel):
     attachments: Opt[Attachments] = opt_field("Attachments, e.g. scans.", IDA_ATTACHMENTS)
 
 
-class RecordSource(SchemaModel):
-    """The organisation holding an electronic record."""
+class RecordSource(_PostalAddress):
+    """The organisation holding an electronic record, with its address."""
 
     name: Opt[NonEmptyStr] = opt_field("Name of the source, e.g. DVLA or a council.", IDA_EVIDENCE)
-    formatted: Opt[NonEmptyStr] = opt_field("Full address of the source.", IDA_EVIDENCE)
-    street_address: Opt[NonEmptyStr] = opt_field("Street address of the source.", IDA_EVIDENCE)
-    locality: Opt[NonEmptyStr] = opt_field("City or town of the source.", IDA_EVIDENCE)
-    region: Opt[NonEmptyStr] = opt_field("Region of the source.", IDA_EVIDENCE)
-    postal_code: Opt[NonEmptyStr] = opt_field("Postcode of the source.", IDA_EVIDENCE)
-    country: Opt[NonEmptyStr] = opt_field("Country of the source.", IDA_EVIDENCE)
-    country_code: Opt[CountryCode] = opt_field("ISO 3166-1 country code of the source.", IDA_EVIDENCE)
     jurisdiction: Opt[NonEmptyStr] = opt_field("Jurisdiction of the source.", IDA_EVIDENCE)
 
 
@@ -228,18 +226,12 @@ class ElectronicRecordEvidence(SchemaModel):
     attachments: Opt[Attachments] = opt_field("Attachments.", IDA_ATTACHMENTS)
 
 
-class Voucher(SchemaModel):
-    """The person who vouched: a known professional such as a prison resettlement officer."""
+class Voucher(_PostalAddress):
+    """The person who vouched, a known professional such as a prison resettlement officer, with
+    their address."""
 
     name: Opt[NonEmptyStr] = opt_field("Name of the voucher.", IDA_EVIDENCE)
     birthdate: Opt[IsoDate] = opt_field("Date of birth of the voucher.", IDA_EVIDENCE)
-    formatted: Opt[NonEmptyStr] = opt_field("Full address of the voucher.", IDA_EVIDENCE)
-    street_address: Opt[NonEmptyStr] = opt_field("Street address of the voucher.", IDA_EVIDENCE)
-    locality: Opt[NonEmptyStr] = opt_field("City or town of the voucher.", IDA_EVIDENCE)
-    region: Opt[NonEmptyStr] = opt_field("Region of the voucher.", IDA_EVIDENCE)
-    postal_code: Opt[NonEmptyStr] = opt_field("Postcode of the voucher.", IDA_EVIDENCE)
-    country: Opt[NonEmptyStr] = opt_field("Country of the voucher.", IDA_EVIDENCE)
-    country_code: Opt[CountryCode] = opt_field("ISO 3166-1 country code of the voucher.", IDA_EVIDENCE)
     occupation: Opt[NonEmptyStr] = opt_field("Occupation, e.g. resettlement officer.", IDA_EVIDENCE)
     organization: Opt[NonEmptyStr] = opt_field("Organisation, e.g. HMP Dartmoor.", IDA_EVIDENCE)
 
