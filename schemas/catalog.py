@@ -28,6 +28,7 @@ from schemas.records import (
     CouncilTrustMark,
     NhsOrganisationTrustMark,
 )
+from schemas.requests import ClaimsRequest
 from schemas.verified_claims import VerifiedClaimsPayload
 from schemas.vot import Trustmark
 
@@ -75,6 +76,11 @@ def _is_gpg45_scores(obj: Mapping[str, Any]) -> bool:
     )
 
 
+def _is_claims_request(obj: Mapping[str, Any]) -> bool:
+    """the object has a `userinfo` or `id_token` member that is an object."""
+    return isinstance(obj.get("userinfo"), dict) or isinstance(obj.get("id_token"), dict)
+
+
 def _has_all(*members: str) -> Callable[[Mapping[str, Any]], bool]:
     def predicate(obj: Mapping[str, Any]) -> bool:
         return all(member in obj for member in members)
@@ -89,6 +95,12 @@ CATALOG: tuple[CatalogEntry, ...] = (
         model=VerifiedClaimsPayload,
         title="Userinfo or ID token payload carrying verified_claims (OpenID Connect for Identity Assurance)",
         detect=_is_verified_claims,
+    ),
+    CatalogEntry(
+        name="claims-request",
+        model=ClaimsRequest,
+        title="The claims request parameter with verified_claims requests (OpenID Connect Core §5.5, IDA §6)",
+        detect=_is_claims_request,
     ),
     CatalogEntry(
         name="gpg45-scores",

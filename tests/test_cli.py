@@ -58,7 +58,7 @@ def test_check_with_unknown_schema_name_is_a_usage_error(in_repo: None) -> None:
     assert result.exit_code == 2
     assert (
         result.stderr
-        == "Error: --schema: unknown schema 'nope'; known schemas: verified-claims, gpg45-scores, assurance-policy, vtm-trustmark, trust-mark-certified-idsp, trust-mark-council, trust-mark-nhs-organisation, certification-record\n"
+        == "Error: --schema: unknown schema 'nope'; known schemas: verified-claims, claims-request, gpg45-scores, assurance-policy, vtm-trustmark, trust-mark-certified-idsp, trust-mark-council, trust-mark-nhs-organisation, certification-record\n"
     )
     assert result.stdout == ""
 

@@ -103,7 +103,7 @@ def test_undetectable_object_asks_for_schema_and_non_object_is_reported() -> Non
     assert _problems({"claims": {}}) == [
         Problem(
             "$",
-            "cannot tell which kind of payload this is: pass --schema with one of verified-claims, gpg45-scores, assurance-policy, vtm-trustmark, trust-mark-certified-idsp, trust-mark-council, trust-mark-nhs-organisation, certification-record",
+            "cannot tell which kind of payload this is: pass --schema with one of verified-claims, claims-request, gpg45-scores, assurance-policy, vtm-trustmark, trust-mark-certified-idsp, trust-mark-council, trust-mark-nhs-organisation, certification-record",
         )
     ]
     assert _problems([1, 2]) == [Problem("$", "must be an object")]
@@ -119,7 +119,7 @@ def test_detection_order_prefers_verified_claims() -> None:
 def test_unknown_schema_name_raises() -> None:
     with pytest.raises(
         UnknownSchemaError,
-        match="known schemas: verified-claims, gpg45-scores, assurance-policy, vtm-trustmark, trust-mark-certified-idsp, trust-mark-council, trust-mark-nhs-organisation, certification-record",
+        match="known schemas: verified-claims, claims-request, gpg45-scores, assurance-policy, vtm-trustmark, trust-mark-certified-idsp, trust-mark-council, trust-mark-nhs-organisation, certification-record",
     ):
         check_payload({}, "no-such-schema")
 
