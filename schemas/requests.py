@@ -19,7 +19,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Discriminator,
+    Field,
+    GetJsonSchemaHandler,
+    Tag,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from schemas._base import Opt, opt_field, spec_field
 from schemas._request_base import (
@@ -194,6 +204,24 @@ class _EvidenceRequest(RequestModel):
         IDA_VERIFICATION,
     )
     attachments: Opt[LeafMember] = opt_field("Release the evidence's attachments.", IDA_VERIFICATION)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Pin ``type.value`` to this class's evidence type, so the published ``oneOf`` tells the
+        entries apart as the validator's discriminator does."""
+        reference = handler(core_schema)
+        schema = handler.resolve_ref_schema(reference)
+        schema["properties"]["type"]["properties"] = {
+            "value": {
+                "const": cls.evidence_type,
+                "description": f"The evidence type: {cls.evidence_type}.",
+                "x-source": IDA_VERIFICATION,
+            }
+        }
+        schema["properties"]["type"]["required"] = ["value"]
+        return reference
 
     @model_validator(mode="after")
     def _type_matches(self) -> _EvidenceRequest:
