@@ -165,8 +165,8 @@ class Claims(SchemaModel):
     )
 
     def names(self) -> frozenset[str]:
-        """The names of the claims that have a value."""
-        return frozenset(name for name in self.model_fields_set if getattr(self, name) is not None)
+        """The names of the claims that have a value (members are absent or non-null, never null)."""
+        return frozenset(self.model_fields_set)
 
 
 def age_on(birthdate: date, today: date) -> int:

@@ -7,6 +7,7 @@ reason instead of travelling through the federation.
 from __future__ import annotations
 
 import re
+from operator import mul
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -24,6 +25,7 @@ __all__ = [
 ]
 
 _NHS_NUMBER = re.compile(r"^[0-9]{10}$")
+_NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
 def nhs_check_digit(first_nine: str) -> int | None:
@@ -33,7 +35,7 @@ def nhs_check_digit(first_nine: str) -> int | None:
     remainder of the sum divided by 11, with 11 becoming 0. A result of 10 means no NHS number
     can have these first nine digits, and ``None`` is returned.
     """
-    total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True))
+    total: int = sum(map(mul, map(int, first_nine), _NHS_WEIGHTS))
     check = 11 - total % 11
     if check == 11:
         return 0

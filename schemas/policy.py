@@ -185,7 +185,7 @@ def _evaluate_one(policy: AssurancePolicy, element: VerifiedClaims, now: datetim
     level, profiles = _level(policy, element, failures)
     methods = verification.check_methods()
     for requirement in policy.required_check_methods:
-        if not methods.intersection(method.value for method in requirement.any_of):
+        if methods.isdisjoint(requirement.any_of):
             options = " or ".join(CHECK_METHOD_DESCRIPTIONS[method] for method in requirement.any_of)
             failures.append(
                 PolicyFailure(
@@ -194,7 +194,8 @@ def _evaluate_one(policy: AssurancePolicy, element: VerifiedClaims, now: datetim
                     f"include one ({options}).",
                 )
             )
-    missing = [name for name in policy.required_claims if name not in element.claims.names()]
+    present = element.claims.names()
+    missing = [name for name in policy.required_claims if name not in present]
     if missing:
         failures.append(
             PolicyFailure(

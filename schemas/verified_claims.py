@@ -10,14 +10,13 @@ schema. For the ``uk_diatf`` trust framework this federation adds the rules of i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator, model_validator
 
 from schemas._base import IsoDateTime, NonEmptyStr, Opt, SchemaModel, opt_field, spec_field
 from schemas.claims import Claims
-from schemas.evidence import Evidence
+from schemas.evidence import CheckMethod, Evidence
 from schemas.gpg45 import (
     PROFILES,
     Gpg45Result,
@@ -142,14 +141,13 @@ _SCORE_TEXT = {f"score_{n}": n for n in range(10)}
 _STRENGTH_TEXT = {f"score_{n}_strength": n for n in range(10)}
 
 
-def _score(text: str | None, where: Callable[[], str], highest: int, lowest: int = 0) -> int:
+def _score(text: str | None, highest: int, lowest: int = 0) -> int:
+    """The score in a ``score_N`` classification, range-checked."""
     value = _SCORE_TEXT.get(text or "")
     if value is None:
-        raise AssuranceScoreError(f"{where()}: assurance_classification must be 'score_N', not {text!r}")
+        raise AssuranceScoreError(f"assurance_classification must be 'score_N', not {text!r}")
     if not lowest <= value <= highest:
-        raise AssuranceScoreError(
-            f"{where()}: score {value} is out of range: GPG 45 allows {lowest} to {highest}"
-        )
+        raise AssuranceScoreError(f"score {value} is out of range: GPG 45 allows {lowest} to {highest}")
     return value
 
 
@@ -188,29 +186,30 @@ def read_gpg45_scores(process: AssuranceProcess | None) -> ScoreKey | None:
     found = False
     for index, detail in enumerate(process.assurance_details):
         kind = detail.assurance_type
-
-        def where(suffix: str = "", index: int = index, kind: str | None = kind) -> str:
-            return f"assurance_details[{index}] ({kind}){suffix}"
-
-        if kind == "evidence_validation":
-            validity = _score(detail.assurance_classification, lambda: where(" validity"), 4)
-            strength_text = _strength(detail)
-            if strength_text is None:
-                raise AssuranceScoreError(
-                    f"{where()}: give the strength of the evidence exactly once, as "
-                    "evidence_ref[].evidence_metadata.evidence_classification 'score_N_strength'"
-                )
-            strength = _score(
-                f"score_{_STRENGTH_TEXT[strength_text]}", lambda: where(" strength"), 4, lowest=1
-            )
-            evidence.append((strength, validity))
-            found = True
-        elif kind in _SCORE_TYPES:
-            member, highest = _SCORE_TYPES[kind]
-            if member in others:
-                raise AssuranceScoreError(f"{where()}: more than one {kind} score")
-            others[member] = _score(detail.assurance_classification, where, highest)
-            found = True
+        part = ""
+        try:
+            if kind == "evidence_validation":
+                part = " validity"
+                validity = _score(detail.assurance_classification, 4)
+                part = ""
+                strength_text = _strength(detail)
+                if strength_text is None:
+                    raise AssuranceScoreError(
+                        "give the strength of the evidence exactly once, as "
+                        "evidence_ref[].evidence_metadata.evidence_classification 'score_N_strength'"
+                    )
+                part = " strength"
+                strength = _score(f"score_{_STRENGTH_TEXT[strength_text]}", 4, lowest=1)
+                evidence.append((strength, validity))
+                found = True
+            elif kind in _SCORE_TYPES:
+                member, highest = _SCORE_TYPES[kind]
+                if member in others:
+                    raise AssuranceScoreError(f"more than one {kind} score")
+                others[member] = _score(detail.assurance_classification, highest)
+                found = True
+        except AssuranceScoreError as error:
+            raise AssuranceScoreError(f"assurance_details[{index}] ({kind}){part}: {error}") from None
     if not found:
         return None
     return score_key(
@@ -248,11 +247,13 @@ class Verification(SchemaModel):
     @property
     def gpg45(self) -> Gpg45Scores | None:
         """The GPG 45 scores of a ``uk_diatf`` verification (read once, when it was validated)."""
-        return None if self._gpg45 is None else scores_from_key(self._gpg45)
+        key = self._gpg45
+        return None if key is None else scores_from_key(key)
 
     def gpg45_result(self) -> Gpg45Result | None:
         """The GPG 45 profiles and level of confidence the scores meet (``None``: no scores)."""
-        return None if self._gpg45 is None else evaluate_key(self._gpg45)
+        key = self._gpg45
+        return None if key is None else evaluate_key(key)
 
     @field_validator("trust_framework")
     @classmethod
@@ -329,10 +330,10 @@ class Verification(SchemaModel):
             ref.check_id for detail in process.assurance_details or () for ref in detail.evidence_ref or ()
         )
 
-    def check_methods(self) -> frozenset[str]:
+    def check_methods(self) -> frozenset[CheckMethod]:
         """Every ``check_method`` used on the evidence."""
         return frozenset(
-            check.check_method.value
+            check.check_method
             for item in self.evidence or ()
             for check in getattr(item, "check_details", None) or ()
         )
