@@ -218,6 +218,13 @@ def _plain(kind: str, ctx: Mapping[str, Any], message: str) -> str:
         return "must include a time zone, e.g. 2026-01-31T09:30:00Z"
     if kind == "string_pattern_mismatch":
         return f"must match the pattern {ctx.get('pattern')}"
+    if kind == "union_tag_invalid":
+        expected = ", ".join(_QUOTED.findall(str(ctx.get("expected_tags", ""))))
+        member = str(ctx.get("discriminator")).strip("'")
+        return f"unknown {member} {ctx.get('tag')!r}: must be one of {expected}"
+    if kind == "union_tag_not_found":
+        member = str(ctx.get("discriminator")).strip("'")
+        return f"required member {member!r} is missing"
     for prefix in ("Input should be ", "Input should have ", "Input should "):
         if message.startswith(prefix):
             return "must " + message.removeprefix("Input should ")

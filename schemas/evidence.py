@@ -8,9 +8,9 @@ the eKYC & IDA working group's predefined values for ``check_method``.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import Field
 
 from schemas._base import IsoDate, IsoDateTime, LaxEnum, NonEmptyStr, Opt, SchemaModel, opt_field, spec_field
 from schemas.claims import Claims
@@ -278,20 +278,8 @@ class ElectronicSignatureEvidence(SchemaModel):
 EVIDENCE_TYPES = ("document", "electronic_record", "vouch", "electronic_signature")
 
 
-def _evidence_type(value: Any) -> str | None:
-    found = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return found if isinstance(found, str) and found in EVIDENCE_TYPES else None
-
-
 Evidence = Annotated[
-    Annotated[DocumentEvidence, Tag("document")]
-    | Annotated[ElectronicRecordEvidence, Tag("electronic_record")]
-    | Annotated[VouchEvidence, Tag("vouch")]
-    | Annotated[ElectronicSignatureEvidence, Tag("electronic_signature")],
-    Discriminator(
-        _evidence_type,
-        custom_error_type="evidence_type",
-        custom_error_message="unknown evidence type: `type` must be one of " + ", ".join(EVIDENCE_TYPES),
-    ),
+    DocumentEvidence | ElectronicRecordEvidence | VouchEvidence | ElectronicSignatureEvidence,
+    Field(discriminator="type"),
 ]
 """One piece of evidence, told apart by its ``type``."""

@@ -64,6 +64,22 @@ def test_unknown_member_missing_member_and_enum_reasons() -> None:
 
 
 @pytest.mark.parametrize(
+    ("evidence", "reason"),
+    [
+        (
+            {"type": "utility_bill"},
+            "unknown type 'utility_bill': must be one of document, electronic_record, vouch, electronic_signature",
+        ),
+        ({"document_details": {"type": "passport"}}, "required member 'type' is missing"),
+    ],
+)
+def test_ida_s5_1_1_evidence_type_reasons(evidence: dict[str, object], reason: str) -> None:
+    payload = passport_m1a()
+    payload["verified_claims"]["verification"]["evidence"][1] = evidence
+    assert _problems(payload) == [Problem("$.verified_claims.verification.evidence[1]", reason)]
+
+
+@pytest.mark.parametrize(
     ("value", "reason"),
     [
         (True, "must be an integer"),

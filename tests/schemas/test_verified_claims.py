@@ -74,7 +74,8 @@ def test_ida_s5_1_1_unknown_evidence_type_rejected() -> None:
     assert found == [
         (
             ("verified_claims", "object", "verification", "evidence", 1),
-            "unknown evidence type: `type` must be one of document, electronic_record, vouch, electronic_signature",
+            "Input tag 'utility_bill' found using 'type' does not match any of the expected tags: "
+            "'document', 'electronic_record', 'vouch', 'electronic_signature'",
         )
     ]
 
