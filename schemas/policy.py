@@ -4,7 +4,8 @@ A council or GP service does not compare bare level strings: it states what it n
 minimum GPG 45 level of confidence, the trust frameworks it accepts, check methods it requires,
 the claims it needs and how recent the check must be) and evaluates the evidence it receives.
 The level of confidence is always computed from the GPG 45 scores in the verification
-(``schemas.verified_claims.gpg45_scores``), never taken from ``assurance_level`` alone.
+(``Verification.gpg45``, read once when the verification is validated), never taken from
+``assurance_level`` alone.
 
 Sources: OpenID Connect for Identity Assurance 1.0 §5 (verification), GPG 45 (profiles and
 levels of confidence), and this federation's UK profile.

@@ -399,7 +399,7 @@ class ClaimSetRequest(RequestModel):
 
     @model_validator(mode="before")
     @classmethod
-    def known_claims(cls, data: Any) -> Any:
+    def _known_claims(cls, data: Any) -> Any:
         if isinstance(data, dict):
             for name in data:
                 if name != "verified_claims" and name not in OTHER_REQUESTABLE_CLAIMS:

@@ -26,7 +26,6 @@ from schemas.verified_claims import (
     LEGACY_TRUST_FRAMEWORKS,
     TRUST_FRAMEWORKS,
     VerifiedClaimsPayload,
-    gpg45_scores,
 )
 
 __all__ = ["WORKED_EXAMPLES", "default_spec_path", "render_spec"]
@@ -389,10 +388,10 @@ def _worked_examples() -> str:
 def _scores_summary(payload: Any) -> str:
     element = VerifiedClaimsPayload.model_validate(payload).elements()[0]
     verification = element.verification
-    scores = gpg45_scores(verification.assurance_process)
-    if scores is None:
+    scores = verification.gpg45
+    result = verification.gpg45_result()
+    if scores is None or result is None:
         return "This example carries no GPG 45 scores."
-    result = evaluate(scores)
     pieces = " + ".join(f"{piece.strength}/{piece.validity}" for piece in scores.evidence) or "none"
     return (
         f"GPG 45 scores carried: evidence (strength/validity) {pieces}, activity history "

@@ -40,7 +40,6 @@ __all__ = [
     "Verification",
     "VerifiedClaims",
     "VerifiedClaimsPayload",
-    "gpg45_scores",
     "read_gpg45_scores",
 ]
 
@@ -160,15 +159,6 @@ def _strength(detail: AssuranceDetail) -> str | None:
         and ref.evidence_metadata.evidence_classification in _STRENGTH_TEXT
     }
     return found.pop() if len(found) == 1 else None
-
-
-def gpg45_scores(process: AssuranceProcess | None) -> Gpg45Scores | None:
-    """The GPG 45 scores carried in ``assurance_details`` (UK profile), or ``None`` if there are none.
-
-    See ``read_gpg45_scores`` for the encoding and the errors raised.
-    """
-    key = read_gpg45_scores(process)
-    return None if key is None else scores_from_key(key)
 
 
 def read_gpg45_scores(process: AssuranceProcess | None) -> ScoreKey | None:

@@ -15,9 +15,9 @@ from pydantic import BaseModel
 from schemas.catalog import CATALOG, detect
 from schemas.check import check_file, format_result
 from schemas.export import DRAFT_2020_12, SCHEMA_ID_BASE, default_json_dir, stale_json_schemas
-from schemas.gpg45 import evaluate, profile
+from schemas.gpg45 import profile
 from schemas.spec import default_spec_path, render_spec
-from schemas.verified_claims import VerifiedClaimsPayload, gpg45_scores
+from schemas.verified_claims import VerifiedClaimsPayload
 from tests.schemas.oidf import REPO, oidf_errors
 
 EXAMPLES = REPO / "schemas" / "examples"
@@ -106,9 +106,8 @@ def test_valid_example_gpg45_scores_meet_its_procedure_at_its_assurance_level(pa
         verification = element.verification
         process = verification.assurance_process
         assert process is not None and process.procedure is not None
-        scores = gpg45_scores(process)
-        assert scores is not None
-        result = evaluate(scores)
+        result = verification.gpg45_result()
+        assert result is not None
         assert process.procedure.upper() in result.profiles
         assert profile(process.procedure).level.value == verification.assurance_level
         assert result.level is not None and result.level.value == verification.assurance_level

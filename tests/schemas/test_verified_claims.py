@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from schemas.evidence import CheckMethod, DocumentEvidence
 from schemas.gpg45 import EvidenceScore, Gpg45Scores
-from schemas.verified_claims import VerifiedClaimsPayload, gpg45_scores
+from schemas.verified_claims import VerifiedClaimsPayload
 from tests.schemas.uk_payloads import DELETE, passport_m1a
 
 
@@ -178,7 +178,7 @@ def test_ida_s5_1_bad_members(changes: dict[str, Any], loc_tail: tuple[str, ...]
 
 def test_uk_profile_gpg45_scores_read_from_assurance_details() -> None:
     parsed = VerifiedClaimsPayload.model_validate(passport_m1a())
-    scores = gpg45_scores(parsed.elements()[0].verification.assurance_process)
+    scores = parsed.elements()[0].verification.gpg45
     assert scores == Gpg45Scores(
         evidence=[EvidenceScore(strength=4, validity=2)], activity_history=0, identity_fraud=1, verification=2
     )
@@ -186,4 +186,4 @@ def test_uk_profile_gpg45_scores_read_from_assurance_details() -> None:
 
 def test_uk_profile_no_assurance_details_means_no_scores() -> None:
     parsed = VerifiedClaimsPayload.model_validate(passport_m1a(assurance_process=DELETE))
-    assert gpg45_scores(parsed.elements()[0].verification.assurance_process) is None
+    assert parsed.elements()[0].verification.gpg45 is None
