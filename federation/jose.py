@@ -1,0 +1,207 @@
+"""Signing and verification of federation JWTs on joserfc, with an algorithm allow-list.
+
+Every kind of federation JWT has its own ``typ`` header (OpenID Federation 1.0 §3.1, §7.1, §7.2.1,
+§8.3.2, §8.4.2, §8.7.2, §12.2.2) and a verifier accepts only the kind it expects, so that a
+trust mark cannot be replayed as an entity statement. ``alg: none`` and HMAC are never accepted
+(RFC 8725 §3.1, §3.2); the allow-list is ES256 by default.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import BadSignatureError, JoseError
+from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
+
+from federation.errors import Check, InvalidJwt
+
+__all__ = [
+    "ASYMMETRIC_ALGORITHMS",
+    "DEFAULT_ALGORITHMS",
+    "AlgorithmPolicy",
+    "AnyKey",
+    "JwtType",
+    "VerifiedJwt",
+    "decode_unverified",
+    "key_matches_alg",
+    "media_type",
+    "sign_jwt",
+    "verify_jwt",
+]
+
+AnyKey = ECKey | RSAKey | OKPKey
+
+
+class JwtType(StrEnum):
+    """The ``typ`` header of each kind of federation JWT (OpenID Federation 1.0)."""
+
+    ENTITY_STATEMENT = "entity-statement+jwt"
+    TRUST_MARK = "trust-mark+jwt"
+    TRUST_MARK_DELEGATION = "trust-mark-delegation+jwt"
+    TRUST_MARK_STATUS_RESPONSE = "trust-mark-status-response+jwt"
+    RESOLVE_RESPONSE = "resolve-response+jwt"
+    JWK_SET = "jwk-set+jwt"
+    EXPLICIT_REGISTRATION_RESPONSE = "explicit-registration-response+jwt"
+
+
+def media_type(typ: JwtType) -> str:
+    """The HTTP media type that carries a JWT of this kind (``application/`` + ``typ``)."""
+    return f"application/{typ.value}"
+
+
+#: Key type required by each asymmetric JWS algorithm (RFC 7518 §3.1, RFC 8037 §3.1).
+ASYMMETRIC_ALGORITHMS: Mapping[str, str] = {
+    "ES256": "EC",
+    "ES384": "EC",
+    "ES512": "EC",
+    "PS256": "RSA",
+    "PS384": "RSA",
+    "PS512": "RSA",
+    "RS256": "RSA",
+    "RS384": "RSA",
+    "RS512": "RSA",
+    "EdDSA": "OKP",
+}
+_CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
+DEFAULT_ALGORITHMS: tuple[str, ...] = ("ES256",)
+
+
+@dataclass(frozen=True)
+class AlgorithmPolicy:
+    """The JWS algorithms a verifier accepts; only asymmetric ones can be configured."""
+
+    algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
+
+    def __post_init__(self) -> None:
+        if not self.algorithms:
+            raise ValueError("the algorithm allow-list is empty")
+        for alg in self.algorithms:
+            if alg not in ASYMMETRIC_ALGORITHMS:
+                raise ValueError(
+                    f"algorithm {alg!r} cannot be allowed: federation JWTs use one of "
+                    f"{', '.join(ASYMMETRIC_ALGORITHMS)} (never 'none' or HMAC)"
+                )
+
+
+@dataclass(frozen=True)
+class VerifiedJwt:
+    """A JWT whose ``typ``, ``alg``, ``kid`` and signature have been checked."""
+
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    kid: str
+
+
+def key_matches_alg(key: AnyKey, alg: str) -> bool:
+    """Whether ``key`` can make or check an ``alg`` signature (key type and curve)."""
+    kty = ASYMMETRIC_ALGORITHMS.get(alg)
+    if kty is None or key.key_type != kty:
+        return False
+    curve = _CURVES.get(alg)
+    if curve is not None and key.as_dict(private=False).get("crv") != curve:
+        return False
+    if alg == "EdDSA":
+        return key.as_dict(private=False).get("crv") in ("Ed25519", "Ed448")
+    return True
+
+
+def sign_jwt(
+    claims: Mapping[str, Any],
+    key: AnyKey,
+    typ: JwtType,
+    *,
+    alg: str = "ES256",
+    extra_header: Mapping[str, Any] | None = None,
+) -> str:
+    """Sign ``claims`` as a compact JWS with ``typ``, ``alg`` and ``kid`` headers.
+
+    Raises ``ValueError`` for an algorithm outside the asymmetric set or a key that does not
+    match it, or a key without ``kid``.
+    """
+    AlgorithmPolicy((alg,))
+    if not key_matches_alg(key, alg):
+        raise ValueError(f"a {key.key_type} key cannot sign {alg}")
+    if not key.kid:
+        raise ValueError("the signing key has no kid")
+    header: dict[str, Any] = dict(extra_header or {})
+    header.update({"alg": alg, "typ": typ.value, "kid": key.kid})
+    payload = json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode()
+    return jws.serialize_compact(header, payload, key, algorithms=[alg])
+
+
+def _b64_json(segment: str, what: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        value = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidJwt(f"the JWT {what} is not base64url-encoded JSON", check=Check.FORMAT) from exc
+    if not isinstance(value, dict):
+        raise InvalidJwt(f"the JWT {what} is not a JSON object", check=Check.FORMAT)
+    return value
+
+
+def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The header and claims of a compact JWS, NOT verified: for routing and for reading the
+    keys of a self-signed entity configuration before its signature is checked."""
+    if not isinstance(token, str):
+        raise InvalidJwt("a JWT must be a string", check=Check.FORMAT)
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts[:2]):
+        raise InvalidJwt("not a compact JWS: expected three dot-separated parts", check=Check.FORMAT)
+    return _b64_json(parts[0], "header"), _b64_json(parts[1], "payload")
+
+
+def _select_key(keys: KeySet, kid: str, alg: str) -> AnyKey:
+    for key in keys.keys:
+        if key.kid == kid and isinstance(key, ECKey | RSAKey | OKPKey):
+            if not key_matches_alg(key, alg):
+                raise InvalidJwt(f"key {kid!r} cannot verify {alg} signatures", check=Check.ALG)
+            return key
+    raise InvalidJwt(f"no trusted key has kid {kid!r}", check=Check.KID)
+
+
+def verify_jwt(
+    token: str,
+    keys: KeySet,
+    typ: JwtType,
+    *,
+    policy: AlgorithmPolicy | None = None,
+) -> VerifiedJwt:
+    """Verify a compact JWS of kind ``typ`` with one of ``keys`` (selected by ``kid``).
+
+    Checks, in order: three-part form, ``typ`` exactly, ``alg`` in the allow-list, no JWS
+    ``crit`` header (RFC 7515 §4.1.11: none is understood), ``kid`` present and among ``keys``,
+    key type matches ``alg``, signature. Time claims are checked by the caller, which knows
+    which apply. Raises :class:`InvalidJwt` naming the failed :class:`Check`.
+    """
+    allowed = (policy or AlgorithmPolicy()).algorithms
+    header, claims = decode_unverified(token)
+    if header.get("typ") != typ.value:
+        raise InvalidJwt(f"JWT typ is {header.get('typ')!r}, expected {typ.value!r}", check=Check.TYP)
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none":
+        raise InvalidJwt("unsigned JWT (alg 'none') is never accepted", check=Check.ALG)
+    if alg.startswith("HS"):
+        raise InvalidJwt(f"HMAC algorithm {alg!r} is never accepted for federation JWTs", check=Check.ALG)
+    if alg not in allowed:
+        raise InvalidJwt(f"algorithm {alg!r} is not allowed (allowed: {', '.join(allowed)})", check=Check.ALG)
+    if "crit" in header:
+        raise InvalidJwt(f"JWS crit header {header['crit']!r} is not understood", check=Check.JWS_CRIT)
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise InvalidJwt("JWT header has no kid", check=Check.KID)
+    key = _select_key(keys, kid, alg)
+    try:
+        jws.deserialize_compact(token, key, algorithms=[alg])
+    except BadSignatureError as exc:
+        raise InvalidJwt(f"signature does not verify with key {kid!r}", check=Check.SIGNATURE) from exc
+    except JoseError as exc:
+        raise InvalidJwt(f"JWS rejected: {exc.description or exc.error}", check=Check.SIGNATURE) from exc
+    return VerifiedJwt(header=header, claims=claims, kid=kid)
