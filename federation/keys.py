@@ -292,14 +292,14 @@ class KeyStore:
             self._save(managed)
         return managed
 
-    def keys(self) -> list[ManagedKey]:
+    def managed_keys(self) -> list[ManagedKey]:
         """Every key, newest first (including expired and revoked ones)."""
         return sorted(self._keys.values(), key=lambda k: (k.iat, k.serial), reverse=True)
 
     def active_key(self) -> ManagedKey | None:
         """The newest usable key: the one that signs."""
         now = self._now()
-        return next((k for k in self.keys() if k.usable(now)), None)
+        return next((k for k in self.managed_keys() if k.usable(now)), None)
 
     def signing_key(self) -> ManagedKey:
         """The active key; raises ``LookupError`` when every key is expired or revoked."""
@@ -311,7 +311,7 @@ class KeyStore:
     def public_jwks(self) -> dict[str, list[dict[str, Any]]]:
         """The published JWKS: every key neither expired nor revoked."""
         now = self._now()
-        return {"keys": [k.public_jwk() for k in self.keys() if k.usable(now)]}
+        return {"keys": [k.public_jwk() for k in self.managed_keys() if k.usable(now)]}
 
     def key_set(self) -> KeySet:
         """The published keys as a joserfc ``KeySet`` (public parts only)."""
@@ -319,7 +319,7 @@ class KeyStore:
 
     def historical_keys(self) -> list[dict[str, Any]]:
         """Every key with ``iat``, ``exp`` and ``revoked`` (§8.7), newest first."""
-        return [k.historical_entry() for k in self.keys()]
+        return [k.historical_entry() for k in self.managed_keys()]
 
     def sign(self, claims: Mapping[str, Any], typ: JwtType) -> str:
         """Sign ``claims`` as a JWT of kind ``typ`` with the active key."""

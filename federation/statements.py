@@ -8,7 +8,7 @@ makes about an entity directly below it (§3.1, served by its fetch endpoint, §
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Annotated, Any, cast
 
 from joserfc.jwk import KeySet
@@ -330,7 +330,7 @@ def build_entity_configuration(
     lifetime: int = 86400,
     metadata: Mapping[str, Mapping[str, Any]] | None = None,
     authority_hints: list[str] | None = None,
-    trust_marks: list[Mapping[str, str]] | None = None,
+    trust_marks: Sequence[Mapping[str, str]] | None = None,
     trust_mark_issuers: Mapping[str, list[str]] | None = None,
     trust_mark_owners: Mapping[str, Mapping[str, Any]] | None = None,
     extra: Mapping[str, Any] | None = None,
