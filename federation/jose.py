@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from joserfc import jws
-from joserfc.errors import BadSignatureError, JoseError
+from joserfc.errors import BadSignatureError, JoseError, UnsupportedHeaderError
 from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 
 from federation.errors import Check, InvalidJwt
@@ -200,6 +200,8 @@ def verify_jwt(
     key = _select_key(keys, kid, alg)
     try:
         jws.deserialize_compact(token, key, algorithms=[alg])
+    except UnsupportedHeaderError as exc:
+        raise InvalidJwt(f"JWS header not supported: {exc.description}", check=Check.FORMAT) from exc
     except BadSignatureError as exc:
         raise InvalidJwt(f"signature does not verify with key {kid!r}", check=Check.SIGNATURE) from exc
     except JoseError as exc:

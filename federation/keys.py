@@ -282,7 +282,8 @@ class KeyStore:
         return new
 
     def revoke(self, kid: str, reason: str = "unspecified") -> ManagedKey:
-        """Revoke a key at once (e.g. ``keyCompromise``); it leaves the JWKS immediately."""
+        """Revoke a key at once; it leaves the JWKS immediately. ``reason`` is one of §8.7.3's
+        ``unspecified``, ``compromised``, ``superseded`` (or a federation's own value)."""
         managed = self._keys.get(kid)
         if managed is None:
             raise KeyError(f"no key with kid {kid!r}")

@@ -189,9 +189,11 @@ class TrustChainResolver:
         return statement
 
     async def _subordinate(
-        self, superior: EntityStatement, subject: str, keys: KeySet, budget: _Budget
+        self, superior: EntityStatement, subject: str, keys: KeySet, budget: _Budget, *, pinned: bool = False
     ) -> EntityStatement:
-        key = ("ss", superior.sub, subject)
+        # Cached apart by key source: one verified with an anchor's pinned keys is not
+        # interchangeable with one verified with the keys of that entity's own configuration.
+        key = ("ss", superior.sub, subject, pinned)
         cached = self.statements.get(key)
         if cached is not None:
             return cached
@@ -271,7 +273,7 @@ class TrustChainResolver:
                 if hint in anchors:
                     pinned = self._anchors[hint].keys()
                     anchor_ec = await self._configuration(hint, budget, pinned)
-                    statement = await self._subordinate(anchor_ec, subject.sub, pinned, budget)
+                    statement = await self._subordinate(anchor_ec, subject.sub, pinned, budget, pinned=True)
                     self._vouched(subject, statement.keys(), statement)
                     yield [statement, anchor_ec]
                     continue

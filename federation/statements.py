@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from typing import Annotated, Any, cast
+from urllib.parse import urlsplit
 
 from joserfc.jwk import KeySet
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -90,6 +92,30 @@ def _numeric_date(value: Any) -> Any:
 NumericDate = Annotated[int, BeforeValidator(_numeric_date)]
 
 
+def _entity_id(value: str) -> str:
+    """An entity identifier (§1.2): an http(s) URL with a host and no query or fragment.
+
+    Plain http is refused when fetching outside a development federation (federation.http).
+    """
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an https URL")
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ValueError(f"entity identifier {value!r} must not have a query or fragment")
+    return value
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an https URL")
+    return value
+
+
+EntityId = Annotated[str, AfterValidator(_entity_id)]
+Url = Annotated[str, AfterValidator(_url)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow", strict=True)
 
@@ -156,31 +182,40 @@ class TrustMarkRef(_Model):
 class TrustMarkOwner(_Model):
     """An entry of the trust anchor's ``trust_mark_owners`` (§3.1): who owns a trust mark type."""
 
-    sub: str = Field(min_length=1)
+    sub: EntityId
     jwks: Jwks
 
 
 class EntityStatement(_Model):
     """The claims of an entity statement (§3.1); extension claims are kept as extra members."""
 
-    iss: str = Field(min_length=1)
-    sub: str = Field(min_length=1)
+    iss: EntityId
+    sub: EntityId
     iat: NumericDate
     exp: NumericDate
     jwks: Jwks
-    authority_hints: list[str] | None = Field(default=None, min_length=1)
-    trust_anchor_hints: list[str] | None = None
+    authority_hints: list[EntityId] | None = Field(default=None, min_length=1)
+    trust_anchor_hints: list[EntityId] | None = Field(default=None, min_length=1)
     metadata: dict[str, dict[str, Any]] | None = None
     metadata_policy: dict[str, dict[str, dict[str, Any]]] | None = None
     constraints: Constraints | None = None
     crit: list[str] | None = Field(default=None, min_length=1)
     metadata_policy_crit: list[str] | None = Field(default=None, min_length=1)
     trust_marks: list[TrustMarkRef] | None = None
-    trust_mark_issuers: dict[str, list[str]] | None = None
+    trust_mark_issuers: dict[str, list[EntityId]] | None = None
     trust_mark_owners: dict[str, TrustMarkOwner] | None = None
-    source_endpoint: str | None = None
+    source_endpoint: Url | None = None
 
     _jwt: str = PrivateAttr(default="")
+
+    @field_validator("metadata")
+    @classmethod
+    def _no_null_metadata(cls, value: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
+        for etype, members in (value or {}).items():
+            for name, member in members.items():
+                if member is None:
+                    raise ValueError(f"{etype}.{name} is null; leave the parameter out instead (§5)")
+        return value
 
     @property
     def jwt(self) -> str:
@@ -228,11 +263,25 @@ def parse_statement(claims: Mapping[str, Any], jwt: str = "") -> EntityStatement
                     f"an entity configuration must not contain {name} (§3.1)", check=Check.CLAIMS
                 )
     else:
-        for name in ("authority_hints", "trust_anchor_hints", "trust_marks", "trust_mark_issuers"):
+        for name in (
+            "authority_hints",
+            "trust_anchor_hints",
+            "trust_marks",
+            "trust_mark_issuers",
+            "trust_mark_owners",
+        ):
             if getattr(statement, name) is not None:
                 raise InvalidJwt(
                     f"a subordinate statement must not contain {name} (§3.1)", check=Check.CLAIMS
                 )
+    for entry in statement.trust_marks or ():
+        _header, mark = decode_unverified(entry.trust_mark)
+        if mark.get("trust_mark_type") != entry.trust_mark_type:
+            raise InvalidJwt(
+                f"trust_marks entry {entry.trust_mark_type} holds a trust mark of type "
+                f"{mark.get('trust_mark_type')!r} (§3)",
+                check=Check.CLAIMS,
+            )
     statement._jwt = jwt
     return statement
 
@@ -259,6 +308,9 @@ def check_crit(statement: EntityStatement, understood: Collection[str] = ()) -> 
 
 
 def _verify(token: str, keys: KeySet, policy: AlgorithmPolicy | None) -> tuple[VerifiedJwt, EntityStatement]:
+    header, _claims = decode_unverified(token)
+    if "trust_chain" in header:
+        raise InvalidJwt("an entity statement must not carry a trust_chain header (§4.3)", check=Check.FORMAT)
     verified = verify_jwt(token, keys, JwtType.ENTITY_STATEMENT, policy=policy)
     return verified, parse_statement(verified.claims, token)
 

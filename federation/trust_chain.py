@@ -156,8 +156,10 @@ def _resolve_metadata(
     if len(statements) == 1:
         return {t: v for t, v in metadata.items() if not entity_types or t in entity_types}
     superior = statements[1]
-    for etype, values in (superior.metadata or {}).items():  # §6.1.2: the superior's metadata wins
-        metadata[etype] = {**metadata.get(etype, {}), **values}
+    for etype, values in (superior.metadata or {}).items():
+        # §3 metadata: the superior's values win, only for entity types the subject declares.
+        if etype in metadata:
+            metadata[etype] = {**metadata[etype], **values}
     for statement in statements[1:-1]:
         allowed = statement.constraints.allowed_entity_types if statement.constraints else None
         if allowed is None:

@@ -21,7 +21,7 @@ from federation.jose import AlgorithmPolicy, JwtType, decode_unverified, verify_
 from federation.keys import KeyStore
 from federation.resolver import TrustChainResolver
 from federation.statements import DEFAULT_LEEWAY, EntityStatement, NumericDate, key_set
-from federation.trust_chain import TrustChain, with_context
+from federation.trust_chain import TrustChain
 
 __all__ = [
     "TrustMark",
@@ -126,11 +126,14 @@ def issue_delegation(
     trust_mark_type: str,
     iat: int,
     lifetime: int | None = None,
+    ref: str | None = None,
 ) -> str:
     """A delegation (§7.2.1) by the owner of ``trust_mark_type`` allowing ``issuer`` to issue it."""
     claims: dict[str, Any] = {"iss": owner, "sub": issuer, "trust_mark_type": trust_mark_type, "iat": iat}
     if lifetime is not None:
         claims["exp"] = iat + lifetime
+    if ref is not None:
+        claims["ref"] = ref
     return owner_keys.sign(claims, JwtType.TRUST_MARK_DELEGATION)
 
 
@@ -176,16 +179,20 @@ def verify_trust_mark(
     anchor: EntityStatement,
     issuer_keys: KeySet,
     now: float,
-    subject: str | None = None,
+    subject: str,
     trust_mark_type: str | None = None,
     policy: AlgorithmPolicy | None = None,
     leeway: int = DEFAULT_LEEWAY,
+    require_listed_type: bool = True,
 ) -> TrustMark:
-    """Verify a trust mark against the trust anchor's configuration (§7.3) and return its claims.
+    """Verify a trust mark held by ``subject`` against the trust anchor's configuration (§7.3).
 
     ``issuer_keys`` are the issuer's federation keys, taken from its resolved trust chain (or
-    the anchor's pinned keys when the anchor issued it). Revocation is not checked here: ask the
-    issuer with :func:`request_status`.
+    the anchor's pinned keys when the anchor issued it). Issuers: a type listed in the anchor's
+    ``trust_mark_issuers`` with an empty array may be issued by anyone (§3); otherwise the
+    issuer must be listed. A type in neither ``trust_mark_issuers`` nor ``trust_mark_owners``
+    is refused unless ``require_listed_type`` is false (a federation policy, §17.5; this
+    federation's default). Revocation is not checked here: ask with :func:`request_status`.
     """
     try:
         verified = verify_jwt(token, issuer_keys, JwtType.TRUST_MARK, policy=policy)
@@ -197,7 +204,7 @@ def verify_trust_mark(
             f"trust mark is of type {mark.trust_mark_type}, expected {trust_mark_type}",
             check=Check.TRUST_MARK_TYPE,
         )
-    if subject is not None and mark.sub != subject:
+    if mark.sub != subject:
         raise InvalidTrustMark(f"trust mark is about {mark.sub}, expected {subject}", check=Check.SUB)
     _times(
         f"trust mark {mark.trust_mark_type}",
@@ -208,17 +215,24 @@ def verify_trust_mark(
         error=InvalidTrustMark,
     )
     allowed = (anchor.trust_mark_issuers or {}).get(mark.trust_mark_type)
-    if allowed is None:
+    owned = mark.trust_mark_type in (anchor.trust_mark_owners or {})
+    if allowed is None and not owned and require_listed_type:
         raise InvalidTrustMark(
             f"trust anchor {anchor.sub} does not recognise trust mark type {mark.trust_mark_type}",
             check=Check.TRUST_MARK_ISSUER,
         )
-    if mark.iss not in allowed:
+    if allowed and mark.iss not in allowed:
         raise InvalidTrustMark(
             f"trust anchor {anchor.sub} does not allow {mark.iss} to issue {mark.trust_mark_type}",
             check=Check.TRUST_MARK_ISSUER,
         )
-    if mark.trust_mark_type in (anchor.trust_mark_owners or {}):
+    if not owned and mark.delegation is not None:
+        raise InvalidTrustMark(
+            f"trust mark carries a delegation, but trust anchor {anchor.sub} names no owner "
+            f"for {mark.trust_mark_type}",
+            check=Check.DELEGATION,
+        )
+    if owned:
         if mark.delegation is None:
             raise InvalidTrustMark(
                 f"trust mark type {mark.trust_mark_type} has an owner, "
@@ -291,7 +305,9 @@ async def request_status(
             endpoint, {"trust_mark": trust_mark}, media_type=TRUST_MARK_STATUS_MEDIA_TYPE
         )
     except FederationError as exc:
-        raise with_context(exc, f"trust mark status from {issuer.sub}") from exc
+        raise InvalidTrustMark(
+            f"trust mark status from {issuer.sub}: {exc.description}", check=exc.check, detail=exc.detail
+        ) from exc
     return parse_status_response(
         token,
         issuer=issuer.sub,
@@ -309,7 +325,7 @@ async def verify_in_federation(
     fetcher: FederationFetcher,
     *,
     trust_anchor: str,
-    subject: str | None = None,
+    subject: str,
     trust_mark_type: str | None = None,
     check_status: bool = True,
 ) -> TrustMark:
