@@ -28,6 +28,7 @@ __all__ = [
     "generate_key",
     "load_private_key_file",
     "public_jwk",
+    "sign_historical_keys",
 ]
 
 #: A new key is published for a year unless rotated sooner.
@@ -237,6 +238,10 @@ class KeyStore:
     def _now(self) -> int:
         return int(self._clock())
 
+    def now(self) -> int:
+        """The store's clock, in whole seconds."""
+        return self._now()
+
     def _save(self, managed: ManagedKey) -> None:
         if self._directory is None:
             return
@@ -326,3 +331,9 @@ class KeyStore:
         """Sign ``claims`` as a JWT of kind ``typ`` with the active key."""
         active = self.signing_key()
         return sign_jwt(claims, active.key, typ, alg=active.alg)
+
+
+def sign_historical_keys(store: KeyStore, entity_id: str) -> str:
+    """The historical keys JWK set of ``entity_id`` as a signed ``jwk-set+jwt`` (§8.7.2)."""
+    claims = {"iss": entity_id, "iat": store.now(), "keys": store.historical_keys()}
+    return store.sign(claims, JwtType.JWK_SET)

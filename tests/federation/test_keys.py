@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from federation.jose import JwtType, verify_jwt
-from federation.keys import KeyStore, generate_key, load_private_key_file
+from federation.keys import KeyStore, generate_key, load_private_key_file, sign_historical_keys
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
 
@@ -197,3 +197,18 @@ def test_the_same_key_cannot_be_added_twice() -> None:
     store.add(key, "ES256")
     with pytest.raises(ValueError, match="already in the store"):
         store.add(key, "ES256")
+
+
+def test_8_7_2_historical_keys_are_served_as_a_signed_jwk_set() -> None:
+    clock = Clock()
+    store = KeyStore.open(None, clock=clock)
+    old = store.signing_key()
+    store.rotate(overlap=0)
+    store.revoke(old.kid, "superseded")
+    token = sign_historical_keys(store, "https://ta.example")
+    verified = verify_jwt(token, store.key_set(), JwtType.JWK_SET)
+    assert verified.header["typ"] == "jwk-set+jwt"
+    assert verified.claims["iss"] == "https://ta.example"
+    assert verified.claims["iat"] == int(clock.now)
+    assert [k["kid"] for k in verified.claims["keys"]] == [k.kid for k in store.managed_keys()]
+    assert verified.claims["keys"][1]["revoked"]["reason"] == "superseded"
