@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -97,6 +97,8 @@ class VerifiedJwt:
     header: dict[str, Any]
     claims: dict[str, Any]
     kid: str
+    #: The public key that verified the signature.
+    key: AnyKey = field(repr=False)
 
 
 def key_matches_alg(key: AnyKey, alg: str) -> bool:
@@ -206,4 +208,4 @@ def verify_jwt(
         raise InvalidJwt(f"signature does not verify with key {kid!r}", check=Check.SIGNATURE) from exc
     except JoseError as exc:
         raise InvalidJwt(f"JWS rejected: {exc.description or exc.error}", check=Check.SIGNATURE) from exc
-    return VerifiedJwt(header=header, claims=claims, kid=kid)
+    return VerifiedJwt(header=header, claims=claims, kid=kid, key=key)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 
 from federation.jose import ASYMMETRIC_ALGORITHMS, AnyKey, JwtType, key_matches_alg, sign_jwt
@@ -216,7 +217,10 @@ class KeyStore:
         self._keys: dict[str, ManagedKey] = {}
         if directory is not None and directory.exists():
             for path in sorted(directory.glob(f"*{_KEY_FILE_SUFFIX}")):
-                managed = ManagedKey.from_file_json(json.loads(path.read_text()))
+                try:
+                    managed = ManagedKey.from_file_json(json.loads(path.read_text()))
+                except (ValueError, KeyError, TypeError, JoseError) as exc:
+                    raise ValueError(f"{path}: not a key file written by this key store ({exc})") from exc
                 self._keys[managed.kid] = managed
 
     def __repr__(self) -> str:
@@ -229,6 +233,12 @@ class KeyStore:
         if store.active_key() is None:
             store.generate(alg)
         return store
+
+    def key_path(self, kid: str) -> Path:
+        """The file that holds (or would hold) the private key ``kid``."""
+        if self._directory is None:
+            raise LookupError("this key store is in memory only")
+        return self._directory / f"{kid}{_KEY_FILE_SUFFIX}"
 
     @property
     def directory(self) -> Path | None:
@@ -246,7 +256,8 @@ class KeyStore:
         if self._directory is None:
             return
         self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = self._directory / f"{managed.kid}{_KEY_FILE_SUFFIX}"
+        self._directory.chmod(0o700)  # a directory made by someone else may be wider
+        path = self.key_path(managed.kid)
         _write_private(path, json.dumps(managed.to_file_json(), indent=2))
 
     def add(self, key: AnyKey, alg: str, *, lifetime: int = DEFAULT_KEY_LIFETIME) -> ManagedKey:

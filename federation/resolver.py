@@ -12,7 +12,8 @@ why it failed. Verified statements and chains are cached until they expire (§10
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from joserfc.jwk import KeySet
@@ -20,10 +21,11 @@ from joserfc.jwk import KeySet
 from federation.cache import ExpiringCache
 from federation.errors import Check, FederationError, InvalidJwt, InvalidTrustAnchor, InvalidTrustChain
 from federation.http import ENTITY_STATEMENT_MEDIA_TYPE, FederationFetcher, entity_configuration_url
-from federation.jose import AlgorithmPolicy, JwtType, verify_jwt
+from federation.jose import AlgorithmPolicy
 from federation.statements import (
     DEFAULT_LEEWAY,
     EntityStatement,
+    check_signed_by,
     verify_entity_configuration,
     verify_subordinate_statement,
 )
@@ -127,15 +129,16 @@ class TrustChainResolver:
             leaf = await self._configuration(entity_id, budget)
         except FederationError as exc:
             raise self._failure(entity_id, [((entity_id,), exc)]) from exc
-        async for upper in self._ascend(leaf, (entity_id,), anchors, budget, errors):
-            statements = [leaf, *upper]
-            try:
-                chain = validate_chain(statements, entity_types)
-            except FederationError as exc:
-                errors.append(((entity_id, *(s.iss for s in upper[:-1])), exc))
-                continue
-            self.chains.put(key, chain, chain.exp)
-            return chain
+        async with aclosing(self._ascend(leaf, (entity_id,), anchors, budget, errors)) as candidates:
+            async for upper in candidates:
+                statements = [leaf, *upper]
+                try:
+                    chain = validate_chain(statements, entity_types)
+                except FederationError as exc:
+                    errors.append(((entity_id, *(s.iss for s in upper[:-1])), exc))
+                    continue
+                self.chains.put(key, chain, chain.exp)
+                return chain
         raise self._failure(entity_id, errors)
 
     def _failure(self, entity_id: str, errors: list[tuple[Path, FederationError]]) -> InvalidTrustChain:
@@ -223,7 +226,7 @@ class TrustChainResolver:
     def _vouched(self, statement: EntityStatement, keys: KeySet, voucher: EntityStatement) -> None:
         """``statement`` must be signed by a key that ``voucher`` lists for its issuer."""
         try:
-            verify_jwt(statement.jwt, keys, JwtType.ENTITY_STATEMENT, policy=self._algorithms)
+            check_signed_by(statement, keys, self._algorithms)
         except InvalidJwt as exc:
             reason = "with a key" if exc.check is Check.KID else "and does not verify with the keys"
             raise InvalidTrustChain(
@@ -238,7 +241,7 @@ class TrustChainResolver:
         anchors: tuple[str, ...],
         budget: _Budget,
         errors: list[tuple[Path, FederationError]],
-    ) -> AsyncIterator[list[EntityStatement]]:
+    ) -> AsyncGenerator[list[EntityStatement], None]:
         """Yield each candidate upper chain [SS about subject, ..., anchor EC] above ``subject``."""
         hints = subject.authority_hints
         if not hints:
@@ -286,12 +289,13 @@ class TrustChainResolver:
             except FederationError as exc:
                 errors.append((here, exc))
                 continue
-            async for upper in self._ascend(superior, here, anchors, budget, errors):
-                # The superior's own keys (which signed `statement`) must be vouched for above it.
-                try:
-                    self._vouched(superior, upper[0].keys(), upper[0])
-                    self._vouched(statement, upper[0].keys(), upper[0])
-                except FederationError as exc:
-                    errors.append((here, exc))
-                    continue
-                yield [statement, *upper]
+            async with aclosing(self._ascend(superior, here, anchors, budget, errors)) as uppers:
+                async for upper in uppers:
+                    # `statement` is signed by the superior: with a key the statement above vouches for.
+                    # (The superior's own configuration was checked against upper[0] one level up.)
+                    try:
+                        self._vouched(statement, upper[0].keys(), upper[0])
+                    except FederationError as exc:
+                        errors.append((here, exc))
+                        continue
+                    yield [statement, *upper]

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Annotated, Any, cast
 from urllib.parse import urlsplit
 
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from pydantic import (
     AfterValidator,
@@ -22,10 +23,11 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from federation.errors import Check, InvalidJwt
-from federation.jose import AlgorithmPolicy, JwtType, VerifiedJwt, decode_unverified, verify_jwt
+from federation.jose import AlgorithmPolicy, AnyKey, JwtType, decode_unverified, verify_jwt
 
 __all__ = [
     "DEFAULT_LEEWAY",
@@ -40,6 +42,7 @@ __all__ = [
     "build_entity_configuration",
     "build_subordinate_statement",
     "check_crit",
+    "check_signed_by",
     "check_times",
     "key_set",
     "parse_statement",
@@ -124,6 +127,7 @@ class Jwks(_Model):
     """A JWK set of PUBLIC asymmetric keys, each with a ``kid`` (§3.1 ``jwks``)."""
 
     keys: list[dict[str, Any]] = Field(min_length=1)
+    _key_set: KeySet = PrivateAttr()
 
     @field_validator("keys")
     @classmethod
@@ -142,11 +146,25 @@ class Jwks(_Model):
                 raise ValueError(f"key {kid!r} carries private key material")
         return keys
 
+    @model_validator(mode="after")
+    def _importable(self) -> Jwks:
+        """Every key must load (curve, point on the curve, modulus...); the set is kept for reuse."""
+        try:
+            self._key_set = KeySet.import_key_set(cast(Any, {"keys": self.keys}))
+        except (JoseError, ValueError, TypeError) as exc:
+            raise ValueError(f"a key in the set cannot be used: {exc}") from exc
+        return self
+
+    def key_set(self) -> KeySet:
+        """The keys as a joserfc ``KeySet`` (built once, at validation)."""
+        return self._key_set
+
 
 def key_set(jwks: Jwks | Mapping[str, Any]) -> KeySet:
-    """A joserfc ``KeySet`` from a JWKS model or dict."""
-    data = jwks.model_dump() if isinstance(jwks, Jwks) else dict(jwks)
-    return KeySet.import_key_set(cast(Any, data))
+    """A joserfc ``KeySet`` from a JWKS model or dict (a dict is validated as a :class:`Jwks`)."""
+    if isinstance(jwks, Jwks):
+        return jwks.key_set()
+    return Jwks.model_validate(dict(jwks)).key_set()
 
 
 class NamingConstraints(_Model):
@@ -207,6 +225,21 @@ class EntityStatement(_Model):
     source_endpoint: Url | None = None
 
     _jwt: str = PrivateAttr(default="")
+    _signer: AnyKey | None = PrivateAttr(default=None)
+
+    @property
+    def kid(self) -> str:
+        """The ``kid`` of the JWT this statement was read from ("" if none)."""
+        if not self._jwt:
+            return ""
+        header, _claims = decode_unverified(self._jwt)
+        kid = header.get("kid")
+        return kid if isinstance(kid, str) else ""
+
+    @property
+    def signer_thumbprint(self) -> str:
+        """Thumbprint of the key that verified this statement's signature ("" if not verified)."""
+        return self._signer.thumbprint() if self._signer is not None else ""
 
     @field_validator("metadata")
     @classmethod
@@ -307,12 +340,31 @@ def check_crit(statement: EntityStatement, understood: Collection[str] = ()) -> 
             raise InvalidJwt(f"critical claim {name!r} is not understood", check=Check.CRIT)
 
 
-def _verify(token: str, keys: KeySet, policy: AlgorithmPolicy | None) -> tuple[VerifiedJwt, EntityStatement]:
+def _verify(token: str, keys: KeySet, policy: AlgorithmPolicy | None) -> EntityStatement:
     header, _claims = decode_unverified(token)
     if "trust_chain" in header:
         raise InvalidJwt("an entity statement must not carry a trust_chain header (§4.3)", check=Check.FORMAT)
     verified = verify_jwt(token, keys, JwtType.ENTITY_STATEMENT, policy=policy)
-    return verified, parse_statement(verified.claims, token)
+    statement = parse_statement(verified.claims, token)
+    statement._signer = verified.key
+    return statement
+
+
+def check_signed_by(statement: EntityStatement, keys: KeySet, policy: AlgorithmPolicy | None = None) -> None:
+    """The statement's JWT must verify with one of ``keys`` (§10.2: the keys a superior vouched for).
+
+    When the key with the JWT's ``kid`` is the very key that already verified this statement
+    (same RFC 7638 thumbprint), the signature is not checked a second time.
+    """
+    signer = statement._signer
+    if signer is not None:
+        kid = statement.kid
+        for key in keys.keys:
+            if key.kid == kid and (key is signer or key.thumbprint() == signer.thumbprint()):
+                return
+    verified = verify_jwt(statement.jwt, keys, JwtType.ENTITY_STATEMENT, policy=policy)
+    if signer is None:
+        statement._signer = verified.key
 
 
 def verify_entity_configuration(
@@ -330,20 +382,22 @@ def verify_entity_configuration(
     The signature must verify with the configuration's own ``jwks`` and, when ``trusted_keys``
     is given (the keys a superior vouched for, or a trust anchor's pinned keys), with those too.
     """
-    _header, claims = decode_unverified(token)
-    own = parse_statement(claims)
+    header, claims = decode_unverified(token)
+    if "trust_chain" in header:
+        raise InvalidJwt("an entity statement must not carry a trust_chain header (§4.3)", check=Check.FORMAT)
+    own = parse_statement(claims, token)
     if not own.is_configuration:
         raise InvalidJwt(
             f"not an entity configuration: iss {own.iss} differs from sub {own.sub}", check=Check.SUB
         )
     if entity_id is not None and own.sub != entity_id:
         raise InvalidJwt(f"entity configuration is for {own.sub}, expected {entity_id}", check=Check.SUB)
-    _verified, statement = _verify(token, own.keys(), policy)
     if trusted_keys is not None:
-        _verify(token, trusted_keys, policy)
-    check_times(statement, now, leeway)
-    check_crit(statement, understood_crit)
-    return statement
+        check_signed_by(own, trusted_keys, policy)
+    check_signed_by(own, own.keys(), policy)  # the self-signature (§3.1)
+    check_times(own, now, leeway)
+    check_crit(own, understood_crit)
+    return own
 
 
 def verify_subordinate_statement(
@@ -358,7 +412,7 @@ def verify_subordinate_statement(
     understood_crit: Collection[str] = (),
 ) -> EntityStatement:
     """Verify a subordinate statement that ``issuer`` makes about ``subject`` (§3.1, §10.2)."""
-    _verified, statement = _verify(token, issuer_keys, policy)
+    statement = _verify(token, issuer_keys, policy)
     if statement.iss != issuer:
         raise InvalidJwt(
             f"subordinate statement issued by {statement.iss}, expected {issuer}", check=Check.ISS

@@ -16,6 +16,8 @@ from schemas.catalog import UnknownSchemaError, entry
 from schemas.check import check_file, format_result
 from schemas.export import default_json_dir, export_json_schemas, stale_json_schemas
 from schemas.spec import default_spec_path, render_spec
+from ukid.federation_cli import build_federation_app
+from ukid.keys_cli import build_keys_app
 
 __all__ = ["build_app", "main"]
 
@@ -109,6 +111,8 @@ def build_app() -> typer.Typer:
     schemas_app.command("check")(_check)
     schemas_app.command("spec")(_spec)
     app.add_typer(schemas_app, name="schemas")
+    app.add_typer(build_federation_app(), name="federation")
+    app.add_typer(build_keys_app(), name="keys")
     return app
 
 

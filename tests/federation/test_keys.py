@@ -212,3 +212,23 @@ def test_8_7_2_historical_keys_are_served_as_a_signed_jwk_set() -> None:
     assert verified.claims["iat"] == int(clock.now)
     assert [k["kid"] for k in verified.claims["keys"]] == [k.kid for k in store.managed_keys()]
     assert verified.claims["keys"][1]["revoked"]["reason"] == "superseded"
+
+
+def test_an_existing_wider_directory_is_tightened_to_0700(tmp_path: Path) -> None:
+    directory = tmp_path / "keys"
+    directory.mkdir(mode=0o755)
+    directory.chmod(0o755)
+    store = KeyStore.open(directory)
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    assert store.key_path(store.signing_key().kid).exists()
+
+
+def test_a_corrupt_key_file_is_reported_with_its_path(tmp_path: Path) -> None:
+    (tmp_path / "broken.private.jwk").write_text("{not json")
+    with pytest.raises(ValueError, match=r"broken\.private\.jwk: not a key file written by this key store"):
+        KeyStore(tmp_path)
+
+
+def test_an_in_memory_store_has_no_key_files() -> None:
+    with pytest.raises(LookupError, match="in memory only"):
+        KeyStore.open(None).key_path("x")

@@ -253,3 +253,15 @@ def test_3_1_unsigned_payload_is_read_only_after_verification(keys: KeyStore) ->
     token = keys.sign(ec_claims(keys), JwtType.ENTITY_STATEMENT)
     payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     assert payload["iss"] == RP
+
+
+@pytest.mark.parametrize(
+    "bad_key",
+    [
+        {"kty": "EC", "kid": "x"},  # no curve or point
+        {"kty": "EC", "kid": "x", "crv": "P-256", "x": "AAAA", "y": "AAAA"},  # not on the curve
+        {"kty": "RSA", "kid": "x", "n": "AQAB"},  # no exponent
+    ],
+)
+def test_3_1_jwks_keys_must_be_usable(keys: KeyStore, bad_key: dict[str, str]) -> None:
+    assert "a key in the set cannot be used" in malformed(ec_claims(keys, jwks={"keys": [bad_key]}))

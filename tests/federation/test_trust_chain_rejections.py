@@ -386,3 +386,11 @@ def test_10_2_non_jwt_statement_is_refused(fed: TestFederation) -> None:
     fed.serve_token(fed.ec_url(LEAF), "not.a.jwt")
     exc = only_error(fed)
     assert exc.check is Check.FORMAT
+
+
+def test_10_2_unusable_key_in_a_configuration_fails_cleanly(fed: TestFederation) -> None:
+    claims = fed.configuration_claims(LEAF) | {"jwks": {"keys": [{"kty": "EC", "kid": "x"}]}}
+    fed.serve_token(fed.ec_url(LEAF), fed.sign(claims, by=LEAF))
+    exc = only_error(fed)
+    assert exc.check is Check.CLAIMS
+    assert "a key in the set cannot be used" in exc.description

@@ -40,7 +40,7 @@ def certify(fed: TestFederation, subject: str = IDP, **changes: object) -> str:
         fed.entities[TA].keys, issuer=TA, subject=subject, trust_mark_type=CERTIFIED, iat=int(fed.now)
     )
     if changes:
-        header, payload, _ = token.split(".")
+        _header, payload, _signature = token.split(".")
         claims = json.loads(base64.urlsafe_b64decode(payload + "==")) | changes
         token = fed.sign(claims, by=TA, typ=JwtType.TRUST_MARK)
     return token
