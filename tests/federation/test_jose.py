@@ -34,6 +34,7 @@ def keyset(*keys: Any, alg: str = "ES256") -> KeySet:
     return KeySet.import_key_set({"keys": [public_jwk(k, alg) for k in keys]})
 
 
+@pytest.mark.filterwarnings("ignore:EdDSA is deprecated")  # RFC 9864 names it Ed25519; still in use
 @pytest.mark.parametrize("alg", ["ES256", "ES384", "PS256", "RS256", "EdDSA"])
 def test_rfc7515_sign_and_verify_each_configurable_algorithm(alg: str) -> None:
     key = generate_key(alg)
