@@ -228,11 +228,15 @@ class TrustChainResolver:
         try:
             check_signed_by(statement, keys, self._algorithms)
         except InvalidJwt as exc:
-            reason = "with a key" if exc.check is Check.KID else "and does not verify with the keys"
-            raise InvalidTrustChain(
-                f"{describe(statement)} is signed {reason} that {describe(voucher)} does not vouch for",
-                check=exc.check,
-            ) from exc
+            if exc.check is Check.KID:
+                message = (
+                    f"{describe(statement)} is signed with a key that {describe(voucher)} does not vouch for"
+                )
+            else:
+                message = (
+                    f"{describe(statement)} does not verify with the keys {describe(voucher)} vouches for"
+                )
+            raise InvalidTrustChain(f"{message}: {exc.description}", check=exc.check) from exc
 
     async def _ascend(
         self,

@@ -226,15 +226,16 @@ class EntityStatement(_Model):
 
     _jwt: str = PrivateAttr(default="")
     _signer: AnyKey | None = PrivateAttr(default=None)
+    _kid: str | None = PrivateAttr(default=None)
 
     @property
     def kid(self) -> str:
-        """The ``kid`` of the JWT this statement was read from ("" if none)."""
-        if not self._jwt:
-            return ""
-        header, _claims = decode_unverified(self._jwt)
-        kid = header.get("kid")
-        return kid if isinstance(kid, str) else ""
+        """The ``kid`` of the JWT this statement was read from ("" if none); read once."""
+        if self._kid is None:
+            header = decode_unverified(self._jwt)[0] if self._jwt else {}
+            kid = header.get("kid")
+            self._kid = kid if isinstance(kid, str) else ""
+        return self._kid
 
     @property
     def signer_thumbprint(self) -> str:

@@ -315,7 +315,8 @@ def test_resolve_key_not_vouched_for_names_check_kid(fed: Fed, anchor_jwks: Path
         f"Trust chain for {fed.leaf} could not be resolved:",
         f"  via {fed.leaf} -> {fed.mid}",
         f"    check kid: entity configuration of {fed.leaf} is signed with a key that "
-        f"subordinate statement by {fed.mid} about {fed.leaf} does not vouch for",
+        f"subordinate statement by {fed.mid} about {fed.leaf} does not vouch for: "
+        f"no trusted key has kid {rogue.kid!r}",
     ]
 
 

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import pytest
+from joserfc.jwk import ECKey
 
 from federation.errors import Check, FederationError, InvalidMetadata, InvalidPolicy, InvalidTrustChain
 from federation.jose import JwtType
@@ -98,7 +99,8 @@ def test_10_2_leaf_signed_with_a_key_its_superior_did_not_vouch_for(fed: TestFed
     assert exc.check is Check.KID
     assert exc.description == (
         f"entity configuration of {LEAF} is signed with a key that "
-        f"subordinate statement by {INTERMEDIATE} about {LEAF} does not vouch for"
+        f"subordinate statement by {INTERMEDIATE} about {LEAF} does not vouch for: "
+        f"no trusted key has kid {rogue.kid!r}"
     )
 
 
@@ -133,7 +135,8 @@ def test_10_2_intermediate_keys_not_vouched_for_by_the_anchor(fed: TestFederatio
     assert exc.check is Check.KID
     assert exc.description == (
         f"entity configuration of {INTERMEDIATE} is signed with a key that "
-        f"subordinate statement by {TA} about {INTERMEDIATE} does not vouch for"
+        f"subordinate statement by {TA} about {INTERMEDIATE} does not vouch for: "
+        f"no trusted key has kid {fed.entities[INTERMEDIATE].keys.signing_key().kid!r}"
     )
 
 
@@ -394,3 +397,21 @@ def test_10_2_unusable_key_in_a_configuration_fails_cleanly(fed: TestFederation)
     exc = only_error(fed)
     assert exc.check is Check.CLAIMS
     assert "a key in the set cannot be used" in exc.description
+
+
+def test_10_2_attacker_key_reusing_the_vouched_kid_is_refused(fed: TestFederation) -> None:
+    # The attacker labels its own key with the kid the superior vouched for: the self-signature
+    # verifies, and the same-kid shortcut must still compare the keys themselves.
+    real_kid = fed.entities[LEAF].keys.signing_key().kid
+    attacker = generate_key()
+    relabelled = ECKey.import_key(attacker.as_dict(private=True), {"kid": real_kid})
+    public = relabelled.as_dict(private=False) | {"kid": real_kid}
+    claims = fed.configuration_claims(LEAF) | {"jwks": {"keys": [public]}}
+    fed.serve_token(fed.ec_url(LEAF), fed.sign(claims, key=relabelled))
+    exc = only_error(fed)
+    assert exc.check is Check.SIGNATURE
+    assert exc.description == (
+        f"entity configuration of {LEAF} does not verify with the keys "
+        f"subordinate statement by {INTERMEDIATE} about {LEAF} vouches for: "
+        f"signature does not verify with key {real_kid!r}"
+    )
