@@ -7,8 +7,9 @@ prose), and an optional private ``detail`` that may be logged but is never sent.
 
 from __future__ import annotations
 
+import copy
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Self
 
 __all__ = [
     "Check",
@@ -83,6 +84,14 @@ class FederationError(Exception):
         self.description = description
         self.check = check
         self.detail = detail
+
+    def in_context(self, context: str) -> Self:
+        """The same error (class, check, detail, extra attributes), its description prefixed with
+        where it happened, e.g. ``"entity configuration of https://x: ..."``."""
+        new = copy.copy(self)
+        new.description = f"{context}: {self.description}"
+        new.args = (new.description,)
+        return new
 
     def to_dict(self) -> dict[str, str]:
         """The JSON error body: ``{"error", "error_description"}`` (never the private detail)."""

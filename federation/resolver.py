@@ -29,7 +29,7 @@ from federation.statements import (
     verify_entity_configuration,
     verify_subordinate_statement,
 )
-from federation.trust_chain import TrustAnchor, TrustChain, describe, validate_chain, with_context
+from federation.trust_chain import TrustAnchor, TrustChain, describe, validate_chain
 
 __all__ = ["ResolverLimits", "TrustChainResolver"]
 
@@ -187,7 +187,7 @@ class TrustChainResolver:
                 understood_crit=self._crit,
             )
         except FederationError as exc:
-            raise with_context(exc, context) from exc
+            raise exc.in_context(context) from exc
         self.statements.put(key, statement, statement.exp)
         return statement
 
@@ -219,7 +219,7 @@ class TrustChainResolver:
                 understood_crit=self._crit,
             )
         except FederationError as exc:
-            raise with_context(exc, context) from exc
+            raise exc.in_context(context) from exc
         self.statements.put(key, statement, statement.exp)
         return statement
 

@@ -341,10 +341,16 @@ def check_crit(statement: EntityStatement, understood: Collection[str] = ()) -> 
             raise InvalidJwt(f"critical claim {name!r} is not understood", check=Check.CRIT)
 
 
-def _verify(token: str, keys: KeySet, policy: AlgorithmPolicy | None) -> EntityStatement:
-    header, _claims = decode_unverified(token)
+def _decode(token: str) -> dict[str, Any]:
+    """The claims of an entity statement JWT, not yet verified; refuses a ``trust_chain`` header."""
+    header, claims = decode_unverified(token)
     if "trust_chain" in header:
         raise InvalidJwt("an entity statement must not carry a trust_chain header (§4.3)", check=Check.FORMAT)
+    return claims
+
+
+def _verify(token: str, keys: KeySet, policy: AlgorithmPolicy | None) -> EntityStatement:
+    _decode(token)
     verified = verify_jwt(token, keys, JwtType.ENTITY_STATEMENT, policy=policy)
     statement = parse_statement(verified.claims, token)
     statement._signer = verified.key
@@ -383,10 +389,7 @@ def verify_entity_configuration(
     The signature must verify with the configuration's own ``jwks`` and, when ``trusted_keys``
     is given (the keys a superior vouched for, or a trust anchor's pinned keys), with those too.
     """
-    header, claims = decode_unverified(token)
-    if "trust_chain" in header:
-        raise InvalidJwt("an entity statement must not carry a trust_chain header (§4.3)", check=Check.FORMAT)
-    own = parse_statement(claims, token)
+    own = parse_statement(_decode(token), token)
     if not own.is_configuration:
         raise InvalidJwt(
             f"not an entity configuration: iss {own.iss} differs from sub {own.sub}", check=Check.SUB

@@ -25,7 +25,6 @@ __all__ = [
     "describe",
     "host_matches",
     "validate_chain",
-    "with_context",
 ]
 
 
@@ -96,16 +95,6 @@ def describe(statement: EntityStatement) -> str:
     if statement.is_configuration:
         return f"entity configuration of {statement.sub}"
     return f"subordinate statement by {statement.iss} about {statement.sub}"
-
-
-def with_context(exc: FederationError, context: str) -> FederationError:
-    """The same kind of error, its description prefixed with where it happened."""
-    new = type(exc).__new__(type(exc))
-    FederationError.__init__(new, f"{context}: {exc.description}", check=exc.check, detail=exc.detail)
-    for name, value in vars(exc).items():
-        if name not in ("description", "check", "detail"):
-            setattr(new, name, value)
-    return new
 
 
 def host_matches(entity_id: str, pattern: str) -> bool:
@@ -182,7 +171,7 @@ def _resolve_metadata(
         merged = merge_chain(policies, crit=crit)
         resolved = apply_metadata_policy(metadata, merged)
     except FederationError as exc:
-        raise with_context(exc, f"metadata policy for {leaf.sub}") from exc
+        raise exc.in_context(f"metadata policy for {leaf.sub}") from exc
     return {t: v for t, v in resolved.items() if not entity_types or t in entity_types}
 
 

@@ -14,7 +14,6 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -32,8 +31,9 @@ from federation.http import (
 from federation.jose import decode_unverified
 from federation.resolver import TrustChainResolver
 from federation.statements import EntityStatement, verify_entity_configuration
-from federation.trust_chain import TrustAnchor, TrustChain, with_context
+from federation.trust_chain import TrustAnchor, TrustChain
 from federation.trust_marks import verify_in_federation
+from ukid._format import iso_utc
 
 __all__ = ["build_federation_app"]
 
@@ -70,16 +70,6 @@ def _echo(line: str, *, err: bool = False) -> None:
 def _usage_error(option: str, message: str) -> typer.Exit:
     _echo(f"Error: {option}: {message}", err=True)
     return typer.Exit(2)
-
-
-def _iso(epoch: int | None) -> str:
-    """An epoch time as ISO 8601 UTC (``-`` when absent)."""
-    if epoch is None:
-        return "-"
-    try:
-        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (OverflowError, OSError, ValueError):
-        return f"{epoch} (outside the calendar)"
 
 
 def _check_name(exc: FederationError) -> str:
@@ -136,7 +126,7 @@ async def _self_pinned_anchor(fetcher: FederationFetcher, anchor_id: str) -> Tru
         )
         statement = verify_entity_configuration(token, entity_id=anchor_id, now=time.time())
     except FederationError as exc:
-        raise with_context(exc, f"trust anchor entity configuration of {anchor_id}") from exc
+        raise exc.in_context(f"trust anchor entity configuration of {anchor_id}") from exc
     kids = ", ".join(str(key.get("kid")) for key in statement.jwks.keys)
     _echo(
         f"WARNING: the keys of trust anchor {anchor_id} (kid {kids}) were taken from its own entity "
@@ -225,8 +215,8 @@ def _print_human(outcome: _Outcome, check_status: bool) -> None:
         _echo(f"  [{number}] {_kind(statement, chain.trust_anchor)}")
         _echo(f"      issuer:  {statement.iss}")
         _echo(f"      subject: {statement.sub}")
-        _echo(f"      expires: {_iso(statement.exp)}")
-    _echo(f"  chain expires: {_iso(chain.exp)}")
+        _echo(f"      expires: {iso_utc(statement.exp)}")
+    _echo(f"  chain expires: {iso_utc(chain.exp)}")
     _echo("")
     _echo("Resolved metadata:")
     for line in json.dumps(chain.metadata, indent=2, sort_keys=True).splitlines():
@@ -238,7 +228,7 @@ def _print_human(outcome: _Outcome, check_status: bool) -> None:
         claimed = "" if mark.valid else " (as claimed)"
         _echo(f"  - type:    {mark.trust_mark_type}")
         _echo(f"    issuer:  {mark.issuer or '-'}{claimed}")
-        _echo(f"    expires: {_iso(mark.exp) if mark.exp is not None else 'no expiry'}")
+        _echo(f"    expires: {iso_utc(mark.exp) if mark.exp is not None else 'no expiry'}")
         _echo("    VALID" if mark.valid else f"    REJECTED (check {mark.check}): {mark.reason}")
 
 

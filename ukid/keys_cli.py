@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import stat
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +19,7 @@ from joserfc.errors import JoseError
 
 from federation.jose import ASYMMETRIC_ALGORITHMS
 from federation.keys import DEFAULT_ROTATION_OVERLAP, KeyStore, ManagedKey
+from ukid._format import iso_utc
 
 __all__ = ["build_keys_app", "parse_duration"]
 
@@ -33,13 +33,6 @@ def parse_duration(text: str) -> int:
     if match is None:
         raise ValueError(f"{text!r} is not a duration (a whole number with s, m, h, d or w, e.g. 7d)")
     return int(match.group(1)) * _UNITS[match.group(2)]
-
-
-def _iso(epoch: int) -> str:
-    try:
-        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (OverflowError, OSError, ValueError):
-        return f"{epoch} (outside the calendar)"
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -71,11 +64,6 @@ def _existing(directory: Path) -> KeyStore:
     return store
 
 
-def _key_file(directory: Path, kid: str) -> Path:
-    """The private key file of ``kid`` (KeyStore names it after the kid)."""
-    return next(iter(sorted(directory.glob(f"{kid}.*"))), directory / kid)
-
-
 def _tighten(directory: Path) -> None:
     """A key directory must not be readable by group or others: make it 0700 and say so."""
     mode = stat.S_IMODE(directory.stat().st_mode)
@@ -89,7 +77,7 @@ def _print_json(value: Any) -> None:
 
 
 def _describe(managed: ManagedKey) -> str:
-    return f"{managed.kid} ({managed.alg}, published until {_iso(managed.exp)})"
+    return f"{managed.kid} ({managed.alg}, published until {iso_utc(managed.exp)})"
 
 
 def _new(
@@ -115,7 +103,7 @@ def _new(
         managed = store.generate(alg)
     except (OSError, ValueError) as exc:
         raise _fail(f"{directory}: cannot create the key: {exc}") from None
-    typer.echo(f"new key {managed.kid} ({managed.alg}) in {_key_file(directory, managed.kid)}", err=True)
+    typer.echo(f"new key {managed.kid} ({managed.alg}) in {store.key_path(managed.kid)}", err=True)
     jwks = store.public_jwks()
     if jwks_out is None:
         _print_json(jwks)
@@ -152,7 +140,7 @@ def _rotate(
         new = store.rotate(overlap=seconds, alg=alg)
     except (OSError, ValueError) as exc:
         raise _fail(f"{directory}: cannot rotate: {exc}") from None
-    typer.echo(f"new active key: {new.kid} ({new.alg}) in {_key_file(directory, new.kid)}")
+    typer.echo(f"new active key: {new.kid} ({new.alg}) in {store.key_path(new.kid)}")
     kept = [k for k in store.managed_keys() if k.kid in previous]
     if not kept:
         typer.echo("no previous key was published")
@@ -193,7 +181,7 @@ def _import(
         raise _fail(f"cannot import {file}: {exc.strerror or exc}") from None
     except (ValueError, TypeError, KeyError, JoseError) as exc:
         raise _fail(f"cannot import {file}: {exc}") from None
-    typer.echo(f"imported key {managed.kid} ({managed.alg}) into {_key_file(directory, managed.kid)}")
+    typer.echo(f"imported key {managed.kid} ({managed.alg}) into {store.key_path(managed.kid)}")
     typer.echo("it is now the active signing key; the public JWKS:")
     _print_json(store.public_jwks())
 

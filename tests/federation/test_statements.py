@@ -249,10 +249,12 @@ def test_3_1_builders_refuse_a_subordinate_statement_about_its_issuer(keys: KeyS
         build_subordinate_statement(RP, RP, keys.public_jwks(), iat=NOW)
 
 
-def test_3_1_unsigned_payload_is_read_only_after_verification(keys: KeyStore) -> None:
+def test_3_1_the_signed_payload_is_exactly_the_built_claims(keys: KeyStore) -> None:
     token = keys.sign(ec_claims(keys), JwtType.ENTITY_STATEMENT)
     payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     assert payload["iss"] == RP
+    assert payload == ec_claims(keys)
+    assert verify_entity_configuration(token, now=NOW).to_claims() == payload
 
 
 @pytest.mark.parametrize(
