@@ -1,0 +1,24 @@
+"""Fixtures: every registry test runs on SQLite and on PostgreSQL (``UKID_TEST_POSTGRES_URL``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.trust_registry.regkit import RegistryKit, database, registry_kit
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind."""
+    with database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def kit(database_url: str, tmp_path: Path) -> Iterator[RegistryKit]:
+    """A trust anchor on a fresh database."""
+    with registry_kit(database_url, tmp_path) as running:
+        yield running
