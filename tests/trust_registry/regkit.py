@@ -95,7 +95,10 @@ class RegistryKit:
     def admin(self, method: str, path: str, body: Any = None, **params: str) -> httpx.Response:
         """Call the admin API with the test administrator's token."""
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-        return self.client.request(method, f"/admin{path}", json=body, params=params or None, headers=headers)
+        response: httpx.Response = self.client.request(
+            method, f"/admin{path}", json=body, params=params or None, headers=headers
+        )
+        return response
 
     def onboard(self, entity_id: str, **options: Any) -> dict[str, Any]:
         """Onboard a member through the admin API; fails the test if refused."""
