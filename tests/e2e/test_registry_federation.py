@@ -70,7 +70,7 @@ def federation(database_url: str, tmp_path: Path) -> Iterator[Federation]:
         members.fallback = fed.loopback_handler(members.base_url)
         idp, gp = f"{members.base_url}/idp", f"{members.base_url}/gp"
         fed.add(idp, metadata=idp_metadata(idp)).authority_hints = [ta]
-        gp_metadata = {
+        gp_metadata: dict[str, dict[str, Any]] = {
             "federation_entity": {"organization_name": "The Surgery"},
             "openid_relying_party": {
                 "redirect_uris": [f"{gp}/callback"],
