@@ -214,26 +214,23 @@ class RegistryStore:
     def members(
         self, entity_ids: Sequence[str] | None = None, *, offset: int = 0, limit: int | None = None
     ) -> list[Member]:
-        """Members (all, or those named, or a page), ordered by entity ID."""
+        """Members (all, those named, or the page ``offset``/``limit``), ordered by entity ID."""
         query = select(*_MEMBER_COLUMNS).order_by(members.c.entity_id).offset(offset).limit(limit)
-        if entity_ids is None and (offset or limit is not None):
-            with self.engine.connect() as connection:
-                page = list(
-                    connection.execute(
-                        select(members.c.entity_id).order_by(members.c.entity_id).offset(offset).limit(limit)
-                    ).scalars()
-                )
-            return self.members(page) if page else []
         if entity_ids is not None:
             query = query.where(members.c.entity_id.in_(list(entity_ids)))
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
+            wanted = [r.entity_id for r in rows]
             types: dict[str, list[str]] = {}
-            type_query = select(member_entity_types.c.entity_id, member_entity_types.c.entity_type)
-            if entity_ids is not None:
-                type_query = type_query.where(member_entity_types.c.entity_id.in_(list(entity_ids)))
-            for entity_id, entity_type in connection.execute(type_query):
-                types.setdefault(entity_id, []).append(entity_type)
+            for start in range(0, len(wanted), 500):  # bounded IN lists
+                chunk = wanted[start : start + 500]
+                type_rows = connection.execute(
+                    select(member_entity_types.c.entity_id, member_entity_types.c.entity_type).where(
+                        member_entity_types.c.entity_id.in_(chunk)
+                    )
+                )
+                for entity_id, entity_type in type_rows:
+                    types.setdefault(entity_id, []).append(entity_type)
         return [Member(entity_types=tuple(sorted(types.get(r.entity_id, ()))), **r._asdict()) for r in rows]
 
     def member_count(self) -> int:
