@@ -11,7 +11,15 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/.installed
+# The pages' front-end (govuk-frontend, npm): installed when npm is there; the pages fall back to a
+# plain stylesheet without it, so `make test` works on a machine without Node.js.
+NPM := $(shell command -v npm 2>/dev/null)
+
+node_modules/.installed: package.json package-lock.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+install: $(BIN)/.installed $(if $(NPM),node_modules/.installed)
 
 lint: install
 	$(BIN)/ruff check .

@@ -29,6 +29,7 @@ from trust_registry.endpoints import (
     entity_configuration,
     fetch,
     historical_keys,
+    pages,
     resolve,
     subordinate_listing,
     trust_mark,
@@ -124,6 +125,8 @@ def create_app(
         admin_registry,
     ):
         routes.include_router(module.router())
+    assets = pages.Assets.locate(settings)
+    routes.include_router(pages.router(assets))
 
     @routes.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
@@ -136,4 +139,5 @@ def create_app(
         return JSONResponse({"status": "ready", "role": role, "entity_id": settings.entity_id})
 
     app.include_router(routes)
+    pages.mount_assets(app, assets)
     return app

@@ -141,6 +141,12 @@ class RegistrySettings(BaseSettings):
         default=True,
         description="Add the federation profile's metadata policy to every subordinate statement.",
     )
+    frontend_dir: Path | None = Field(
+        default=None,
+        description="The `dist/govuk` directory of the npm package govuk-frontend, served under `/assets` "
+        "for the registry pages. Default: `node_modules/govuk-frontend/dist/govuk` under the repository or "
+        "the current directory (`make install` puts it there); without it the pages use a plain stylesheet.",
+    )
 
     @field_validator("entity_id")
     @classmethod
