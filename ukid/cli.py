@@ -18,6 +18,7 @@ from schemas.export import default_json_dir, export_json_schemas, stale_json_sch
 from schemas.spec import default_spec_path, render_spec
 from ukid.federation_cli import build_federation_app
 from ukid.keys_cli import build_keys_app
+from ukid.registry_cli import build_registry_app
 
 __all__ = ["build_app", "main"]
 
@@ -113,6 +114,7 @@ def build_app() -> typer.Typer:
     app.add_typer(schemas_app, name="schemas")
     app.add_typer(build_federation_app(), name="federation")
     app.add_typer(build_keys_app(), name="keys")
+    app.add_typer(build_registry_app(), name="registry")
     return app
 
 

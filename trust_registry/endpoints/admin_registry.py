@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from federation.errors import Check, InvalidRequest
 from trust_registry.core import marks, members
+from trust_registry.core.profile import resolve_type
 from trust_registry.endpoints._admin import (
     InstallDelegation,
     IssueTrustMark,
@@ -45,8 +46,11 @@ def router() -> APIRouter:
     async def list_trust_marks(request: Request) -> Response:
         actor(request)
         query = Query(request, ("sub", "trust_mark_type"))
-        found = services(request).registry.store.trust_marks(
-            sub=query.entity_id("sub", required=False), trust_mark_type=query.one("trust_mark_type")
+        registry = services(request).registry
+        kind = query.one("trust_mark_type")  # a kind name (council) or a type URL
+        found = registry.store.trust_marks(
+            sub=query.entity_id("sub", required=False),
+            trust_mark_type=resolve_type(registry.config.type_base, kind) if kind is not None else None,
         )
         return json_response([mark_view(m) for m in found])
 
@@ -91,10 +95,11 @@ def router() -> APIRouter:
         actor(request)
         query = Query(request, ("after", "limit", "target"))
         after, limit = query.one("after") or "0", query.one("limit") or "100"
-        if not after.isdigit() or not limit.isdigit() or not 1 <= int(limit) <= 1000:
+        whole = after.isascii() and after.isdigit() and limit.isascii() and limit.isdigit()
+        if not whole or not 1 <= int(limit) <= 1000:
             raise InvalidRequest("after must be a whole number and limit 1..1000", check=Check.FORMAT)
         entries = services(request).registry.store.audit_entries(
-            after_id=int(after), limit=int(limit), target=query.one("target")
+            after_id=min(int(after), 2**31 - 1), limit=int(limit), target=query.one("target")
         )
         return json_response([audit_view(e) for e in entries])
 

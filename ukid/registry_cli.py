@@ -1,0 +1,264 @@
+"""``ukid registry serve | migrate`` and the administration commands: run a trust registry (trust
+anchor or intermediate, OpenID Federation 1.0 §1.2) and keep its database schema current.
+
+``serve`` reads the ``UKID_REGISTRY_*`` settings, with its options overriding them, and runs the
+registry under uvicorn; ``--dev`` is a development registry on embedded defaults (SQLite under the
+data directory, a generated key, migrations applied at start). The administration commands
+(``add-subordinate``, ``issue-trust-mark``, ``audit``...) live in :mod:`ukid.registry_admin_cli`.
+Bad options and invalid settings exit 2; a registry that cannot start prints one line and exits 1.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+from sqlalchemy.exc import SQLAlchemyError
+
+from trust_registry.app import create_app
+from trust_registry.migrate import (
+    SchemaError,
+    check_schema,
+    create_store_engine,
+    describe_url,
+    head_revision,
+    migrate,
+)
+from trust_registry.services import StartupError
+from trust_registry.settings import DEV_ADMIN_TOKEN, RegistrySettings, Role
+from ukid.registry_admin_cli import add_admin_commands
+
+__all__ = ["build_registry_app"]
+
+_ENV_PREFIX = "UKID_REGISTRY_"
+#: The option of ``serve`` that sets each settings field (named in messages about that field).
+_OPTIONS = {
+    "role": "--role",
+    "entity_id": "--entity-id",
+    "data_dir": "--data-dir",
+    "database_url": "--database-url",
+    "environment": "--dev",
+}
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _from_environment(field: str) -> str | None:
+    """The ``UKID_REGISTRY_<FIELD>`` variable (names are case-insensitive, as the settings read them)."""
+    wanted = f"{_ENV_PREFIX}{field}".upper()
+    for name, value in os.environ.items():
+        if name.upper() == wanted:
+            return value
+    return None
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    """One line per invalid setting, naming the option and variable that set it (never its value)."""
+    lines = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        location = ".".join(str(part) for part in error["loc"])
+        if not location:
+            lines.append(f"settings: {message}")
+            continue
+        field = str(error["loc"][0])
+        sources = [_OPTIONS[field]] if field in _OPTIONS else []
+        sources.append(f"{_ENV_PREFIX}{field.upper()}")
+        lines.append(f"{location} ({' or '.join(sources)}): {message}")
+    return lines
+
+
+def _settings(overrides: dict[str, Any]) -> RegistrySettings:
+    """The settings from the environment with ``overrides`` on top; invalid settings exit 2."""
+    try:
+        return RegistrySettings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        for line in _problems(exc):
+            typer.echo(f"Error: {line}", err=True)
+        raise typer.Exit(2) from None
+    except SettingsError as exc:  # a variable that is not valid JSON (admin tokens, lists)
+        raise _fail(str(exc), 2) from None
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` for uvicorn to serve on; a port in use is a one-line error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise _fail(f"port {port} on {host} is already in use") from None
+        raise _fail(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def _open_app(settings: RegistrySettings) -> FastAPI:
+    """The registry application; a registry that cannot start (store, keys) exits 1 with the reason."""
+    try:
+        return create_app(settings)
+    except (StartupError, SchemaError) as exc:
+        raise _fail(str(exc)) from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise _fail(f"cannot open the database: {reason}") from None
+    except (OSError, ValueError) as exc:  # data directory not writable, unreadable pinned JWKS
+        raise _fail(f"cannot start the registry: {exc}") from None
+
+
+def _banner(settings: RegistrySettings, host: str, port: int) -> list[str]:
+    role = "trust anchor" if settings.role is Role.ANCHOR else "intermediate"
+    where = f"[{host}]" if ":" in host else host
+    prefix = urlsplit(settings.entity_id).path.rstrip("/") or "/"
+    lines = [
+        f"ukid trust registry: {role} {settings.entity_id} (environment {settings.environment})",
+        f"  listening on http://{where}:{port} (routes under {prefix})",
+        f"  database:    {describe_url(settings.store_url)}",
+        f"  keys:        {settings.key_directory}",
+        f"  admin token names: {', '.join(sorted(settings.admin_tokens))}",
+    ]
+    if settings.environment == "dev" and any(
+        token.get_secret_value() == DEV_ADMIN_TOKEN for token in settings.admin_tokens.values()
+    ):
+        lines.append(f"  the development admin token is {DEV_ADMIN_TOKEN} (development only)")
+    return lines
+
+
+def _serve(
+    *,
+    role: Annotated[
+        Role | None,
+        typer.Option(
+            "--role", help="Run as trust anchor or intermediate (default: UKID_REGISTRY_ROLE, anchor)."
+        ),
+    ] = None,
+    entity_id: Annotated[
+        str | None,
+        typer.Option(
+            "--entity-id",
+            help="This registry's entity ID (default: UKID_REGISTRY_ENTITY_ID; with --dev http://127.0.0.1:PORT).",
+            show_default=False,
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Directory of the default SQLite database and the keys (default: UKID_REGISTRY_DATA_DIR).",
+            show_default=False,
+        ),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="SQLAlchemy URL of the store, e.g. postgresql+psycopg://user@host/db "
+            "(default: UKID_REGISTRY_DATABASE_URL, else SQLite in the data directory).",
+            show_default=False,
+        ),
+    ] = None,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Development registry: plain http entity IDs, a generated key, migrations at start and "
+            "the development admin token. Never in production.",
+        ),
+    ] = False,
+) -> None:
+    """Run the trust registry (settings: UKID_REGISTRY_* variables; options override them)."""
+    development = dev or (_from_environment("environment") or "").strip().lower() == "dev"
+    if entity_id is None and development and _from_environment("entity_id") is None:
+        entity_id = f"http://127.0.0.1:{port}"
+    overrides: dict[str, Any] = {
+        "role": role,
+        "entity_id": entity_id,
+        "data_dir": data_dir,
+        "database_url": database_url,
+    }
+    if dev:
+        overrides.update(environment="dev", generate_keys=True)
+    settings = _settings(overrides)
+    sock = _listen(host, port)
+    try:
+        app = _open_app(settings)
+        for line in _banner(settings, host, port):
+            typer.echo(line)
+        config = uvicorn.Config(app, host=host, port=port, log_level="info", workers=1, lifespan="on")
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _migrate(
+    *,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="SQLAlchemy URL of the store (default: the registry's settings, UKID_REGISTRY_*).",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Data directory, when the store is its default SQLite file "
+            "(default: UKID_REGISTRY_DATA_DIR).",
+            show_default=False,
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Change nothing; exit 1 unless the schema is at the newest revision."),
+    ] = False,
+) -> None:
+    """Apply the database migrations (Alembic) and print the schema revision."""
+    url = database_url if database_url is not None else _settings({"data_dir": data_dir}).store_url
+    try:
+        where = describe_url(url)
+        engine = create_store_engine(url, pool=False)
+    except (SchemaError, SQLAlchemyError) as exc:
+        raise _fail(f"--database-url: {exc}", 2) from None
+    try:
+        if check:
+            check_schema(engine)
+            typer.echo(f"{where}: at schema revision {head_revision()}, the newest")
+        else:
+            typer.echo(f"{where}: migrated to schema revision {migrate(engine)}")
+    except SchemaError as exc:
+        raise _fail(str(exc)) from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise _fail(f"cannot migrate {where}: {reason}") from None
+    finally:
+        engine.dispose()
+
+
+def build_registry_app() -> typer.Typer:
+    """The ``ukid registry`` sub-application."""
+    app = typer.Typer(
+        help="Run and administer an OpenID Federation trust registry (trust anchor or intermediate).",
+        no_args_is_help=True,
+    )
+    app.command("serve")(_serve)
+    app.command("migrate")(_migrate)
+    add_admin_commands(app)
+    return app
