@@ -456,3 +456,41 @@ def test_non_dev_serve_needs_a_migrated_database_then_keys(tmp_path: Path) -> No
         "Error: --database-url: unsupported database mysql://db.example/registry: "
         "use sqlite:/// or postgresql+psycopg://"
     ]
+
+
+def test_serve_intermediate_takes_authority_hints_and_pinned_trust_anchors_as_options(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.jwks.json"
+    args = (
+        "serve",
+        "--dev",
+        "--role",
+        "intermediate",
+        "--port",
+        str(free_port()),
+        "--data-dir",
+        str(tmp_path / "health"),
+        "--authority-hint",
+        "http://127.0.0.1:8000",
+    )
+    lines = failure(run(*args, "--trust-anchor", f"http://127.0.0.1:8000={missing}"))
+    assert len(lines) == 1
+    assert lines[0].startswith(f"Error: {missing}: not a readable JWKS file")
+    production = {
+        "UKID_REGISTRY_ENVIRONMENT": "test",
+        "UKID_REGISTRY_ADMIN_TOKENS": json.dumps({"ops": LONG_TOKEN}),
+    }
+    unpinned = run(
+        "serve",
+        "--role",
+        "intermediate",
+        "--entity-id",
+        "https://health.example",
+        "--authority-hint",
+        ANCHOR,
+        "--trust-anchor",
+        ANCHOR,
+        env=production,
+    )
+    assert failure(unpinned, 2) == [
+        f"Error: settings: trust anchor {ANCHOR}: jwks_file (pinned keys) is required"
+    ]

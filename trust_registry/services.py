@@ -73,7 +73,11 @@ def open_services(
         engine.dispose()
         raise StartupError(str(exc)) from exc
     keys = open_keys(settings, clock)
-    config = RegistryConfig.from_settings(settings)
+    try:
+        config = RegistryConfig.from_settings(settings)
+    except ValueError as exc:  # an unreadable pinned trust anchor JWKS file
+        engine.dispose()
+        raise StartupError(str(exc)) from exc
     registry = Registry(config, RegistryStore(engine), keys, clock=clock)
     policy = fetch_policy or (FetchPolicy.development() if config.development else FetchPolicy())
     fetcher = LocalFirstFetcher(registry, policy, client=http_client)

@@ -14,28 +14,20 @@ import errno
 import os
 import socket
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
-from sqlalchemy.exc import SQLAlchemyError
 
-from trust_registry.app import create_app
-from trust_registry.migrate import (
-    SchemaError,
-    check_schema,
-    create_store_engine,
-    describe_url,
-    head_revision,
-    migrate,
-)
-from trust_registry.services import StartupError
+# The web stack (FastAPI, uvicorn, SQLAlchemy, Alembic) is imported by the commands that use it,
+# so that every other `ukid` command starts quickly.
 from trust_registry.settings import DEV_ADMIN_TOKEN, RegistrySettings, Role
 from ukid.registry_admin_cli import add_admin_commands
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 __all__ = ["build_registry_app"]
 
@@ -109,6 +101,12 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def _open_app(settings: RegistrySettings) -> FastAPI:
     """The registry application; a registry that cannot start (store, keys) exits 1 with the reason."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from trust_registry.app import create_app  # noqa: PLC0415
+    from trust_registry.migrate import SchemaError  # noqa: PLC0415
+    from trust_registry.services import StartupError  # noqa: PLC0415
+
     try:
         return create_app(settings)
     except (StartupError, SchemaError) as exc:
@@ -121,6 +119,8 @@ def _open_app(settings: RegistrySettings) -> FastAPI:
 
 
 def _banner(settings: RegistrySettings, host: str, port: int) -> list[str]:
+    from trust_registry.migrate import describe_url  # noqa: PLC0415
+
     role = "trust anchor" if settings.role is Role.ANCHOR else "intermediate"
     where = f"[{host}]" if ":" in host else host
     prefix = urlsplit(settings.entity_id).path.rstrip("/") or "/"
@@ -136,6 +136,12 @@ def _banner(settings: RegistrySettings, host: str, port: int) -> list[str]:
     ):
         lines.append(f"  the development admin token is {DEV_ADMIN_TOKEN} (development only)")
     return lines
+
+
+def _anchor_setting(value: str) -> dict[str, Any]:
+    """``ENTITY_ID`` or ``ENTITY_ID=JWKS_FILE`` as a trust anchor setting."""
+    entity_id, _, jwks_file = value.partition("=")
+    return {"entity_id": entity_id, "jwks_file": Path(jwks_file) if jwks_file else None}
 
 
 def _serve(
@@ -173,6 +179,23 @@ def _serve(
             show_default=False,
         ),
     ] = None,
+    authority_hints: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--authority-hint",
+            help="An intermediate's superior (repeatable; default: UKID_REGISTRY_AUTHORITY_HINTS).",
+            show_default=False,
+        ),
+    ] = None,
+    trust_anchors: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trust-anchor",
+            help="A trust anchor an intermediate resolves to, as ENTITY_ID or ENTITY_ID=JWKS_FILE with its "
+            "pinned keys (repeatable; without a file only in --dev; default: UKID_REGISTRY_TRUST_ANCHORS).",
+            show_default=False,
+        ),
+    ] = None,
     dev: Annotated[
         bool,
         typer.Option(
@@ -192,6 +215,10 @@ def _serve(
         "data_dir": data_dir,
         "database_url": database_url,
     }
+    if authority_hints:
+        overrides["authority_hints"] = authority_hints
+    if trust_anchors:
+        overrides["trust_anchors"] = [_anchor_setting(value) for value in trust_anchors]
     if dev:
         overrides.update(environment="dev", generate_keys=True)
     settings = _settings(overrides)
@@ -200,6 +227,8 @@ def _serve(
         app = _open_app(settings)
         for line in _banner(settings, host, port):
             typer.echo(line)
+        import uvicorn  # noqa: PLC0415
+
         config = uvicorn.Config(app, host=host, port=port, log_level="info", workers=1, lifespan="on")
         uvicorn.Server(config).run(sockets=[sock])
     finally:
@@ -231,6 +260,17 @@ def _migrate(
     ] = False,
 ) -> None:
     """Apply the database migrations (Alembic) and print the schema revision."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from trust_registry.migrate import (  # noqa: PLC0415
+        SchemaError,
+        check_schema,
+        create_store_engine,
+        describe_url,
+        head_revision,
+        migrate,
+    )
+
     url = database_url if database_url is not None else _settings({"data_dir": data_dir}).store_url
     try:
         where = describe_url(url)
