@@ -12,7 +12,19 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from trust_registry.tables import audit_log, delegations, documents, member_entity_types, members, trust_marks
 
@@ -93,6 +105,10 @@ class AuditEntry:
 
 
 _MEMBER_COLUMNS = [c for c in members.c if c.name != "entity_types"]
+#: The fetch hot path's query, built once (building and caching a new select costs more than the read).
+_STATEMENT_QUERY = select(members.c.statement, members.c.statement_exp, members.c.status).where(
+    members.c.entity_id == bindparam("entity_id")
+)
 
 
 class Writer:
@@ -173,6 +189,9 @@ class RegistryStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # One-statement reads need no transaction: on PostgreSQL autocommit saves the BEGIN and the
+        # ROLLBACK round trips of each fetch (SQLite's are in process, and switching costs more).
+        self._autocommit_reads = engine.dialect.name == "postgresql"
 
     def close(self) -> None:
         """Release the engine's connections."""
@@ -189,11 +208,9 @@ class RegistryStore:
     def statement(self, entity_id: str) -> tuple[str, int, str] | None:
         """The served subordinate statement, its ``exp`` and the member's status (the fetch hot path)."""
         with self.engine.connect() as connection:
-            row = connection.execute(
-                select(members.c.statement, members.c.statement_exp, members.c.status).where(
-                    members.c.entity_id == entity_id
-                )
-            ).first()
+            if self._autocommit_reads:
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+            row = connection.execute(_STATEMENT_QUERY, {"entity_id": entity_id}).first()
         return (row[0], row[1], row[2]) if row else None
 
     def member(self, entity_id: str, connection: Connection | None = None) -> Member | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -181,3 +182,45 @@ def registry_kit(database_url: str, tmp_path: Path, **overrides: Any) -> Iterato
     app = create_app(settings, clock=lambda: clock[0], http_client=httpx.AsyncClient(transport=transport))
     with TestClient(app, base_url=settings.entity_id, raise_server_exceptions=False) as client:
         yield RegistryKit(client, fed, settings, database_url, clock)
+
+
+def assert_error(
+    response: httpx.Response, status: int, error: str, description: str, *, exact: bool = True
+) -> None:
+    """A federation error response (OpenID Federation 1.0 §8.9): the status, ``application/json``,
+    exactly ``{"error", "error_description"}``, and the description (equal, or containing it if not ``exact``)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json", response.headers
+    body = response.json()
+    assert set(body) == {"error", "error_description"}, body
+    assert body["error"] == error, body
+    if exact:
+        assert body["error_description"] == description, body
+    else:
+        assert description in body["error_description"], body
+
+
+@contextmanager
+def unchanged(kit: RegistryKit) -> Iterator[None]:
+    """Assert that nothing in the store changed while the block ran (a rejected request writes nothing)."""
+    before = kit.snapshot()
+    yield
+    assert kit.snapshot() == before
+
+
+def make_unreachable(fed: TestFederation, entity_id: str) -> None:
+    """Every connection to ``entity_id``'s host fails with ``httpx.ConnectError`` (a host that is down)."""
+    host = urlsplit(entity_id).hostname
+    answer = fed.respond
+
+    def respond(method: str, url: str, form: Mapping[str, list[str]]) -> httpx.Response:
+        if urlsplit(url).hostname == host:
+            raise httpx.ConnectError(f"connection to {host} refused")
+        return answer(method, url, form)
+
+    fed.respond = respond  # type: ignore[method-assign]
+
+
+def cases(*rows: tuple[Any, ...]) -> list[Any]:
+    """``pytest.mark.parametrize`` values from rows ``(id, *values)``, one row per case."""
+    return [pytest.param(*row[1:], id=row[0]) for row in rows]

@@ -203,7 +203,9 @@ def test_7_certified_idp_trust_mark_carries_the_certification_record(kit: Regist
     mark = kit.issue("certified_identity_service_provider", IDP, certification(IDP), lifetime=86400)
     claims = decode_unverified(mark["trust_mark"])[1]
     assert claims["certification"]["levels_of_confidence"] == ["medium", "high"]
-    assert claims["trust_mark_type"] == f"{kit.entity_id}/trust-mark-types/certified_identity_service_provider"
+    assert (
+        claims["trust_mark_type"] == f"{kit.entity_id}/trust-mark-types/certified_identity_service_provider"
+    )
     assert claims["exp"] == claims["iat"] + 86400
 
 

@@ -58,7 +58,9 @@ def test_migrate_on_start_brings_an_empty_database_to_head(database_url: str, tm
 
 def test_start_up_without_keys_outside_dev_says_how_to_create_them(database_url: str, tmp_path: Path) -> None:
     values = settings(database_url, tmp_path, migrate_on_start=True, keys_dir=tmp_path / "empty")
-    with pytest.raises(StartupError, match=r"no usable federation signing key in .*empty: create one with `ukid keys new"):
+    with pytest.raises(
+        StartupError, match=r"no usable federation signing key in .*empty: create one with `ukid keys new"
+    ):
         open_services(values)
 
 
@@ -68,9 +70,15 @@ def test_audit_log_entries_cannot_be_changed_or_deleted(database_url: str) -> No
     store = RegistryStore(engine)
     with store.write("ops", 1) as writer:
         writer.audit("add_subordinate", "https://x.example", None, {"a": 1})
-    with pytest.raises(DBAPIError, match="audit log entries cannot be changed or deleted"), engine.begin() as c:
+    with (
+        pytest.raises(DBAPIError, match="audit log entries cannot be changed or deleted"),
+        engine.begin() as c,
+    ):
         c.execute(update(audit_log).values(actor="someone else"))
-    with pytest.raises(DBAPIError, match="audit log entries cannot be changed or deleted"), engine.begin() as c:
+    with (
+        pytest.raises(DBAPIError, match="audit log entries cannot be changed or deleted"),
+        engine.begin() as c,
+    ):
         c.execute(delete(audit_log))
     entries = store.audit_entries()
     assert [(e.actor, e.action, e.after) for e in entries] == [("ops", "add_subordinate", {"a": 1})]

@@ -179,7 +179,7 @@ def _all_keys(registry: Registry) -> Any:
 
 def _matches_issued(registry: Registry, claims: Mapping[str, Any]) -> bool:
     sub, type_url, iat = claims.get("sub"), claims.get("trust_mark_type"), claims.get("iat")
-    if not isinstance(sub, str) or not isinstance(type_url, str):
+    if not isinstance(sub, str) or not isinstance(type_url, str) or "\x00" in sub + type_url:
         return False
     return any(m.iat == iat for m in registry.store.trust_marks(sub=sub, trust_mark_type=type_url))
 

@@ -58,7 +58,10 @@ class MemberOptions(BaseModel):
 
 def check_entity_id(registry: Registry, entity_id: str) -> str:
     """An entity ID is an http(s) URL with a host and no query or fragment; https outside dev (§1.2)."""
-    parts = urlsplit(entity_id)
+    try:
+        parts = urlsplit(entity_id)
+    except ValueError:  # e.g. an unclosed IPv6 literal
+        parts = urlsplit("")
     if (
         len(entity_id) > 2048
         or parts.scheme not in ("https", "http")
@@ -100,6 +103,13 @@ async def fetch_configuration(
 def _check_metadata(registry: Registry, statement: EntityStatement, options: MemberOptions) -> None:
     """The member's metadata, after the override and the profile's policy, must be acceptable (§6.1.4.2)."""
     metadata = {t: dict(m) for t, m in (statement.metadata or {}).items()}
+    name = metadata.get("federation_entity", {}).get("organization_name")
+    if any(len(t) > 128 for t in metadata) or (isinstance(name, str) and len(name) > 512):
+        raise InvalidRequest(  # the store's column sizes (tables.py)
+            f"metadata of {statement.sub}: entity type names are limited to 128 characters and "
+            "organization_name to 512",
+            check=Check.METADATA,
+        )
     for entity_type, override in (options.metadata or {}).items():
         if entity_type in metadata:
             metadata[entity_type].update(override)

@@ -99,7 +99,10 @@ def check_member_metadata(metadata: Mapping[str, Mapping[str, Any]], *, allow_ht
             "openid_relying_party: redirect_uris must be a non-empty array of URLs", check=Check.METADATA
         )
     for uri in uris:
-        parts = urlsplit(uri)
+        try:
+            parts = urlsplit(uri)
+        except ValueError:  # e.g. an unclosed IPv6 literal
+            parts = urlsplit("")
         if parts.fragment or not parts.hostname:
             raise InvalidMetadata(
                 f"openid_relying_party: redirect URI {uri!r} must be absolute, with no fragment",

@@ -202,7 +202,10 @@ def _classify(sub: str, exc: InvalidTrustChain) -> FederationError:
 
 def is_entity_id(value: str) -> bool:
     """An http(s) URL with a host and no query or fragment (§1.2)."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 literal
+        return False
     return (
         parts.scheme in ("https", "http") and bool(parts.hostname) and not parts.query and not parts.fragment
     )

@@ -43,7 +43,7 @@ class Revoke(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: int = Field(ge=1, description="Id of the trust mark, from the issue answer or the list.")
+    id: int = Field(ge=1, le=2**31 - 1, description="Id of the trust mark, from the issue answer or list.")
     reason: str = Field(default="unspecified", min_length=1, max_length=512)
 
 
@@ -54,7 +54,7 @@ class NewDelegation(BaseModel):
 
     issuer: str = Field(min_length=1, max_length=2048)
     trust_mark_type: str = Field(min_length=1, max_length=2048)
-    lifetime: int | None = Field(default=None, ge=300)
+    lifetime: int | None = Field(default=None, ge=300, le=10 * 365 * 86400)
 
 
 class InstallDelegation(BaseModel):

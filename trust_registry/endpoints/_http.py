@@ -143,9 +143,26 @@ async def json_body(request: Request, model: type[_M]) -> _M:
         raise InvalidRequest("the body is not valid JSON", check=Check.FORMAT) from None
     if not isinstance(data, dict):
         raise InvalidRequest("the body must be a JSON object", check=Check.FORMAT)
+    if b"\\u0000" in body and _has_nul(data):
+        raise InvalidRequest("the body must not contain NUL characters (\\u0000)", check=Check.FORMAT)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise InvalidRequest(f"{where}: {first['msg']}", check=Check.FORMAT) from None
+
+
+def _has_nul(value: Any) -> bool:
+    """True when a string or member name anywhere in ``value`` holds U+0000 (PostgreSQL text cannot)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
