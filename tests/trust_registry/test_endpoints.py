@@ -277,3 +277,17 @@ def test_health_and_readiness(kit: RegistryKit) -> None:
     assert kit.client.get("/healthz").json() == {"status": "ok"}
     ready = kit.client.get("/readyz").json()
     assert ready == {"status": "ready", "role": "anchor", "entity_id": kit.entity_id}
+
+
+def test_10_2_a_members_key_change_is_noticed_within_a_minute(kit: RegistryKit) -> None:
+    onboard_both(kit)
+    params = {"sub": COUNCIL, "trust_anchor": kit.entity_id}
+    assert kit.client.get("/resolve", params=params).status_code == 200
+    kit.fed.entities[COUNCIL].keys.rotate(overlap=0)  # signs with a key the registry never recorded
+    assert kit.client.get("/resolve", params=params).status_code == 200  # the cached response
+    kit.advance(61)
+    stale = kit.client.get("/resolve", params=params)
+    assert stale.status_code == 400
+    assert stale.json()["error"] == "invalid_trust_chain"
+    assert kit.admin("POST", "/subordinate/refresh-keys", sub=COUNCIL).status_code == 200
+    assert kit.client.get("/resolve", params=params).status_code == 200

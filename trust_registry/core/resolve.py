@@ -82,6 +82,7 @@ class Resolver:
         self.registry = registry
         self.fetcher = fetcher
         self._resolver: TrustChainResolver | None = None
+        self._created = 0
         self.responses: ExpiringCache[str] = ExpiringCache(10_000, clock=registry.clock)
         registry.on_change.append(self.clear)
 
@@ -92,7 +93,15 @@ class Resolver:
 
     async def resolver(self) -> TrustChainResolver:
         """The chain resolver, with this registry's trust anchors (created on first use)."""
+        now = self.registry.now()
+        if self._resolver is not None and now - self._created > max(
+            60, self.registry.config.resolve_cache_seconds
+        ):
+            # Statements from elsewhere (a member's keys, an intermediate's statements) are looked at
+            # again at least every minute, not only when they expire (§10.2 would allow that).
+            self._resolver = None
         if self._resolver is None:
+            self._created = now
             self._resolver = TrustChainResolver(
                 self.fetcher, await self._anchors(), clock=self.registry.clock
             )
@@ -194,9 +203,10 @@ def _classify(sub: str, exc: InvalidTrustChain) -> FederationError:
     anything else (a policy that cannot be merged included) stays ``invalid_trust_chain``."""
     paths = exc.path_errors
     if len(paths) == 1 and paths[0][0] == (sub,) and isinstance(paths[0][1], FetchError):
-        return InvalidSubject(
-            f"cannot fetch the entity configuration of {sub}: {paths[0][1].description}", check=Check.SUB
-        )
+        reason = paths[0][1].description
+        prefix = f"entity configuration of {sub}: "
+        reason = reason.removeprefix(prefix)
+        return InvalidSubject(f"cannot fetch the {prefix}{reason}", check=Check.SUB)
     return exc
 
 

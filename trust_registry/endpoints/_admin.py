@@ -11,7 +11,7 @@ import hmac
 from typing import Any
 
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from federation.errors import Check, InvalidClient
 from trust_registry.core.members import MemberOptions
@@ -43,7 +43,9 @@ class Revoke(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: int = Field(ge=1, le=2**31 - 1, description="Id of the trust mark, from the issue answer or list.")
+    id: StrictInt = Field(
+        ge=1, le=2**31 - 1, description="Id of the trust mark, from the issue answer or list."
+    )
     reason: str = Field(default="unspecified", min_length=1, max_length=512)
 
 
