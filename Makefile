@@ -37,6 +37,7 @@ up: install
 bench: install
 	$(BIN)/python -m bench.schema_validation
 	$(BIN)/python -m bench.federation_resolve
+	$(BIN)/python -m bench.registry
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
