@@ -132,6 +132,11 @@ class RegistrySettings(BaseSettings):
         default=60,
         description="Seconds a resolve response is served from cache (changes made here clear it at once).",
     )
+    statement_cache_seconds: Annotated[int, Field(ge=0, le=300)] = Field(
+        default=5,
+        description="Seconds a worker keeps a served subordinate statement in memory (20,000 at most); "
+        "changes made here clear it at once, changes made through another worker show within this time.",
+    )
     protocol_algorithms: list[str] = Field(
         default_factory=lambda: ["ES256", "PS256", "RS256"],
         description="Signing algorithms the federation profile's metadata policy allows for ID tokens, "

@@ -121,3 +121,14 @@ def test_dev_settings_allow_http_and_the_development_token() -> None:
     assert dev.admin_tokens["admin"].get_secret_value() == "dev-admin-token"
     assert dev.migrate_on_start is True
     assert dev.store_url == "sqlite:///ukid-data/registry/registry.db"
+
+
+def test_start_up_refuses_a_database_behind_the_software(database_url: str, tmp_path: Path) -> None:
+    engine = create_store_engine(database_url)
+    migrate(engine, "0001")
+    with pytest.raises(
+        StartupError, match=r"at schema revision 0001, behind 0002: run `ukid registry migrate`"
+    ):
+        open_services(settings(database_url, tmp_path))
+    assert migrate(engine) == head_revision() == "0002"
+    engine.dispose()

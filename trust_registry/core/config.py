@@ -83,6 +83,7 @@ class RegistryConfig:
     statement_lifetime: int = 86400
     trust_mark_lifetime: int = 365 * 86400
     resolve_cache_seconds: int = 60
+    statement_cache_seconds: int = 5
     protocol_algorithms: tuple[str, ...] = ("ES256", "PS256", "RS256")
     policy: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
@@ -131,6 +132,7 @@ class RegistryConfig:
             statement_lifetime=settings.statement_lifetime,
             trust_mark_lifetime=settings.trust_mark_lifetime,
             resolve_cache_seconds=settings.resolve_cache_seconds,
+            statement_cache_seconds=settings.statement_cache_seconds,
             protocol_algorithms=tuple(settings.protocol_algorithms),
             policy=profile_policy(settings.protocol_algorithms) if settings.profile_policy else {},
         )

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from federation.cache import ExpiringCache
 from federation.errors import Check, InvalidPolicy, InvalidRequest, NotFound
 from federation.jose import JwtType
 from federation.keys import KeyStore, sign_historical_keys
@@ -42,8 +43,11 @@ class Registry:
         self.store = store
         self.keys = keys
         self.clock = clock
+        #: Subordinate statements recently served, by subject: (JWT, exp). Bounded and short-lived, so
+        #: that a change made by another worker process is served within ``statement_cache_seconds``.
+        self.statements: ExpiringCache[tuple[str, int]] = ExpiringCache(20_000, clock=clock)
         #: Called after every change (e.g. to clear the resolve caches).
-        self.on_change: list[Callable[[], None]] = []
+        self.on_change: list[Callable[[], None]] = [self.statements.clear]
 
     def now(self) -> int:
         """The registry clock, in whole seconds."""
@@ -167,16 +171,21 @@ class Registry:
                 "/.well-known/openid-federation",
                 check=Check.SUB,
             )
+        now = self.now()
+        cached = self.statements.get(sub)
+        if cached is not None and cached[1] - now > self.config.statement_lifetime // 2:
+            return cached[0]
         found = self.store.statement(sub)
         if found is None or found[2] != "active":
             raise NotFound(f"{sub} is not a subordinate of {self.config.entity_id}", check=Check.SUB)
         jwt, exp, _status = found
-        now = self.now()
         if exp - now <= self.config.statement_lifetime // 2:
             member = self.store.member(sub)
             if member is not None:
                 jwt, exp = self.sign_statement(member, now)
                 self.store.refresh_statement(sub, jwt, now, exp)
+        if self.config.statement_cache_seconds:
+            self.statements.put(sub, (jwt, exp), now + self.config.statement_cache_seconds)
         return jwt
 
     def list_subordinates(
