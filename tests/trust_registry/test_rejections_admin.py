@@ -342,6 +342,8 @@ ONBOARDING = cases(
      f"{NOT_PROFILE}merged metadata policy for parameter 'token_endpoint_auth_method': operators 'value' and 'one_of' cannot be combined here: 'value' 'client_secret_post' is not one of ['private_key_jwt']"),
     ("long-name", publishes(NAME, "x" * 513, entity_type="federation_entity"), {},
      f"metadata of {NEWCOMER}: entity type names are limited to 128 characters and {NAME} to 512"),
+    ("nul-in-name", publishes(NAME, "Council\x00", entity_type="federation_entity"), {},
+     f"entity configuration of {NEWCOMER} contains NUL characters (\\u0000)"),
 )
 # fmt: on
 

@@ -19,7 +19,7 @@ from federation.errors import Check, FederationError, InvalidRequest, NotFound
 from federation.http import ENTITY_STATEMENT_MEDIA_TYPE, FederationFetcher, entity_configuration_url
 from federation.metadata_policy import apply_metadata_policy
 from federation.statements import Constraints, EntityStatement, verify_entity_configuration
-from trust_registry.core.profile import check_member_metadata
+from trust_registry.core.profile import check_member_metadata, contains_nul
 from trust_registry.core.registry import Registry
 from trust_registry.store import Member
 
@@ -104,6 +104,10 @@ def _check_metadata(registry: Registry, statement: EntityStatement, options: Mem
     """The member's metadata, after the override and the profile's policy, must be acceptable (§6.1.4.2)."""
     metadata = {t: dict(m) for t, m in (statement.metadata or {}).items()}
     name = metadata.get("federation_entity", {}).get("organization_name")
+    if contains_nul(statement.to_claims()):
+        raise InvalidRequest(  # PostgreSQL text cannot hold U+0000
+            f"entity configuration of {statement.sub} contains NUL characters (\\u0000)", check=Check.FORMAT
+        )
     if any(len(t) > 128 for t in metadata) or (isinstance(name, str) and len(name) > 512):
         raise InvalidRequest(  # the store's column sizes (tables.py)
             f"metadata of {statement.sub}: entity type names are limited to 128 characters and "

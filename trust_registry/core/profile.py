@@ -25,6 +25,7 @@ from schemas.records import (
 __all__ = [
     "TRUST_MARK_MODELS",
     "check_member_metadata",
+    "contains_nul",
     "kind_of",
     "profile_policy",
     "resolve_type",
@@ -115,3 +116,18 @@ def check_member_metadata(metadata: Mapping[str, Mapping[str, Any]], *, allow_ht
                 + ("" if allow_http else " (plain http only in a development federation, on loopback)"),
                 check=Check.METADATA,
             )
+
+
+def contains_nul(value: Any) -> bool:
+    """True when a string or member name anywhere in ``value`` holds U+0000 (PostgreSQL text cannot)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 from federation.errors import Check, InvalidRequest, UnsupportedParameter
+from trust_registry.core.profile import contains_nul
 from trust_registry.core.resolve import is_entity_id
 from trust_registry.services import RegistryServices
 
@@ -143,7 +144,7 @@ async def json_body(request: Request, model: type[_M]) -> _M:
         raise InvalidRequest("the body is not valid JSON", check=Check.FORMAT) from None
     if not isinstance(data, dict):
         raise InvalidRequest("the body must be a JSON object", check=Check.FORMAT)
-    if b"\\u0000" in body and _has_nul(data):
+    if b"\\u0000" in body and contains_nul(data):
         raise InvalidRequest("the body must not contain NUL characters (\\u0000)", check=Check.FORMAT)
     try:
         return model.model_validate(data)
@@ -151,18 +152,3 @@ async def json_body(request: Request, model: type[_M]) -> _M:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise InvalidRequest(f"{where}: {first['msg']}", check=Check.FORMAT) from None
-
-
-def _has_nul(value: Any) -> bool:
-    """True when a string or member name anywhere in ``value`` holds U+0000 (PostgreSQL text cannot)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str) and "\x00" in item:
-            return True
-        if isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
