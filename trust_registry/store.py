@@ -192,6 +192,8 @@ class RegistryStore:
         # One-statement reads need no transaction: on PostgreSQL autocommit saves the BEGIN and the
         # ROLLBACK round trips of each fetch (SQLite's are in process, and switching costs more).
         self._autocommit_reads = engine.dialect.name == "postgresql"
+        #: True when the database is a server (PostgreSQL): reads wait on the network.
+        self.network_database = engine.dialect.name != "sqlite"
 
     def close(self) -> None:
         """Release the engine's connections."""
