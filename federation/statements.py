@@ -44,6 +44,7 @@ __all__ = [
     "check_crit",
     "check_signed_by",
     "check_times",
+    "is_entity_id",
     "key_set",
     "parse_statement",
     "verify_entity_configuration",
@@ -95,17 +96,28 @@ def _numeric_date(value: Any) -> Any:
 NumericDate = Annotated[int, BeforeValidator(_numeric_date)]
 
 
-def _entity_id(value: str) -> str:
-    """An entity identifier (§1.2): an http(s) URL with a host and no query or fragment.
+def is_entity_id(value: str) -> bool:
+    """True for an entity identifier (§1.2): an http(s) URL with a host and no query or fragment.
 
     Plain http is refused when fetching outside a development federation (federation.http).
     """
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an https URL")
-    if parts.query or parts.fragment or "?" in value or "#" in value:
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 literal
+        return False
+    return (
+        parts.scheme in ("https", "http")
+        and bool(parts.hostname)
+        and not (parts.query or parts.fragment or "?" in value or "#" in value)
+    )
+
+
+def _entity_id(value: str) -> str:
+    if is_entity_id(value):
+        return value
+    if is_entity_id(value.split("?", 1)[0].split("#", 1)[0]):
         raise ValueError(f"entity identifier {value!r} must not have a query or fragment")
-    return value
+    raise ValueError(f"{value!r} is not an https URL")
 
 
 def _url(value: str) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from federation.statements import is_entity_id
 from schemas.records import TrustMarkKind
 
 __all__ = ["DEV_ADMIN_TOKEN", "AnchorSetting", "RegistrySettings", "Role"]
@@ -46,11 +47,12 @@ class AnchorSetting(BaseModel):
 
 
 def _check_entity_id(value: str, what: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    if not is_entity_id(value):
+        if is_entity_id(value.split("?", 1)[0].split("#", 1)[0]):
+            raise ValueError(
+                f"{what} {value!r} must not have a query or fragment (OpenID Federation 1.0 §1.2)"
+            )
         raise ValueError(f"{what} {value!r} is not an http(s) URL with a host")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{what} {value!r} must not have a query or fragment (OpenID Federation 1.0 §1.2)")
     return value.rstrip("/")
 
 

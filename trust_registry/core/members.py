@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from federation.errors import Check, FederationError, InvalidRequest, NotFound
 from federation.http import ENTITY_STATEMENT_MEDIA_TYPE, FederationFetcher, entity_configuration_url
 from federation.metadata_policy import apply_metadata_policy
-from federation.statements import Constraints, EntityStatement, verify_entity_configuration
+from federation.statements import Constraints, EntityStatement, is_entity_id, verify_entity_configuration
 from trust_registry.core.profile import check_member_metadata, contains_nul
 from trust_registry.core.registry import Registry
 from trust_registry.store import Member
@@ -58,20 +58,9 @@ class MemberOptions(BaseModel):
 
 def check_entity_id(registry: Registry, entity_id: str) -> str:
     """An entity ID is an http(s) URL with a host and no query or fragment; https outside dev (§1.2)."""
-    try:
-        parts = urlsplit(entity_id)
-    except ValueError:  # e.g. an unclosed IPv6 literal
-        parts = urlsplit("")
-    if (
-        len(entity_id) > 2048
-        or parts.scheme not in ("https", "http")
-        or not parts.hostname
-        or parts.query
-        or parts.fragment
-        or parts.username
-    ):
+    if len(entity_id) > 2048 or not is_entity_id(entity_id) or urlsplit(entity_id).username:
         raise InvalidRequest(f"{entity_id[:200]!r} is not an entity ID (an https URL)", check=Check.SUB)
-    if parts.scheme != "https" and not registry.config.development:
+    if urlsplit(entity_id).scheme != "https" and not registry.config.development:
         raise InvalidRequest(f"entity ID {entity_id} must use https", check=Check.SUB)
     return entity_id
 

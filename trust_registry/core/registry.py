@@ -46,8 +46,10 @@ class Registry:
         #: Subordinate statements recently served, by subject: (JWT, exp). Bounded and short-lived, so
         #: that a change made by another worker process is served within ``statement_cache_seconds``.
         self.statements: ExpiringCache[tuple[str, int]] = ExpiringCache(20_000, clock=clock)
+        #: This registry's own signed entity configuration, kept the same way: (JWT, iat).
+        self.configuration: ExpiringCache[tuple[str, int]] = ExpiringCache(1, clock=clock)
         #: Called after every change (e.g. to clear the resolve caches).
-        self.on_change: list[Callable[[], None]] = [self.statements.clear]
+        self.on_change: list[Callable[[], None]] = [self.statements.clear, self.configuration.clear]
 
     def now(self) -> int:
         """The registry clock, in whole seconds."""
@@ -81,13 +83,26 @@ class Registry:
         return claims
 
     def entity_configuration(self) -> str:
-        """This registry's signed entity configuration (signed again when stale or changed)."""
+        """This registry's signed entity configuration (signed again when stale or changed).
+
+        Kept in memory like served statements: building and comparing the claims and reading the
+        store happen at most once per ``statement_cache_seconds`` (and after every change here).
+        """
+        now = self.now()
+        cached = self.configuration.get(_CONFIGURATION)
+        if cached is not None and not self._stale(cached[1], now):
+            return cached[0]
+        jwt, iat = self._configuration(now)
+        if self.config.statement_cache_seconds:
+            self.configuration.put(_CONFIGURATION, (jwt, iat), now + self.config.statement_cache_seconds)
+        return jwt
+
+    def _configuration(self, now: int) -> tuple[str, int]:
         claims = self.configuration_claims()
         version = _digest(claims)
-        now = self.now()
         stored = self.store.document(_CONFIGURATION)
         if stored is not None and stored.keys_version == version and not self._stale(stored.iat, now):
-            return stored.jwt
+            return stored.jwt, stored.iat
         statement = build_entity_configuration(
             self.config.entity_id,
             claims["jwks"],
@@ -100,7 +115,7 @@ class Registry:
         )
         jwt = self.keys.sign(statement.to_claims(), JwtType.ENTITY_STATEMENT)
         self.store.put_document(StoredDocument(_CONFIGURATION, jwt, now, statement.exp, version))
-        return jwt
+        return jwt, now
 
     def historical_keys(self) -> str:
         """The signed historical keys list (§8.7), signed again when stale or after a key change."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -208,14 +207,3 @@ def _classify(sub: str, exc: InvalidTrustChain) -> FederationError:
         reason = reason.removeprefix(prefix)
         return InvalidSubject(f"cannot fetch the {prefix}{reason}", check=Check.SUB)
     return exc
-
-
-def is_entity_id(value: str) -> bool:
-    """An http(s) URL with a host and no query or fragment (§1.2)."""
-    try:
-        parts = urlsplit(value)
-    except ValueError:  # e.g. an unclosed IPv6 literal
-        return False
-    return (
-        parts.scheme in ("https", "http") and bool(parts.hostname) and not parts.query and not parts.fragment
-    )

@@ -16,8 +16,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 from federation.errors import Check, InvalidRequest, UnsupportedParameter
+from federation.statements import is_entity_id
 from trust_registry.core.profile import contains_nul
-from trust_registry.core.resolve import is_entity_id
 from trust_registry.services import RegistryServices
 
 __all__ = ["Query", "json_body", "json_response", "jwt_response", "services"]
