@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -33,6 +33,7 @@ __all__ = [
     "key_matches_alg",
     "media_type",
     "sign_jwt",
+    "verify_jws",
     "verify_jwt",
 ]
 
@@ -117,7 +118,7 @@ def key_matches_alg(key: AnyKey, alg: str) -> bool:
 def sign_jwt(
     claims: Mapping[str, Any],
     key: AnyKey,
-    typ: JwtType,
+    typ: JwtType | str,
     *,
     alg: str = "ES256",
     extra_header: Mapping[str, Any] | None = None,
@@ -133,7 +134,7 @@ def sign_jwt(
     if not key.kid:
         raise ValueError("the signing key has no kid")
     header: dict[str, Any] = dict(extra_header or {})
-    header.update({"alg": alg, "typ": typ.value, "kid": key.kid})
+    header.update({"alg": alg, "typ": typ.value if isinstance(typ, JwtType) else typ, "kid": key.kid})
     payload = json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode()
     return jws.serialize_compact(header, payload, key, algorithms=[alg])
 
@@ -183,10 +184,29 @@ def verify_jwt(
     key type matches ``alg``, signature. Time claims are checked by the caller, which knows
     which apply. Raises :class:`InvalidJwt` naming the failed :class:`Check`.
     """
+    return verify_jws(token, keys, (typ.value,), policy=policy)
+
+
+def verify_jws(
+    token: str,
+    keys: KeySet,
+    typs: Collection[str | None],
+    *,
+    policy: AlgorithmPolicy | None = None,
+    require_kid: bool = True,
+) -> VerifiedJwt:
+    """Verify a compact JWS whose ``typ`` header is one of ``typs`` (``None``: header absent).
+
+    The same checks as :func:`verify_jwt`, for JWTs outside the federation's own kinds: ID tokens
+    and client assertions (RFC 7523), whose ``typ`` is ``JWT`` or absent. With ``require_kid``
+    false, a JWS without ``kid`` is tried against each key of ``keys`` that matches its ``alg``.
+    """
     allowed = (policy or AlgorithmPolicy()).algorithms
     header, claims = decode_unverified(token)
-    if header.get("typ") != typ.value:
-        raise InvalidJwt(f"JWT typ is {header.get('typ')!r}, expected {typ.value!r}", check=Check.TYP)
+    found_typ = header.get("typ")
+    if found_typ not in typs:
+        expected = " or ".join("no typ" if t is None else repr(t) for t in typs)
+        raise InvalidJwt(f"JWT typ is {found_typ!r}, expected {expected}", check=Check.TYP)
     alg = header.get("alg")
     if not isinstance(alg, str) or alg.lower() == "none":
         raise InvalidJwt("unsigned JWT (alg 'none') is never accepted", check=Check.ALG)
@@ -197,9 +217,28 @@ def verify_jwt(
     if "crit" in header:
         raise InvalidJwt(f"JWS crit header {header['crit']!r} is not understood", check=Check.JWS_CRIT)
     kid = header.get("kid")
+    if kid is None and not require_kid:
+        candidates = [
+            k for k in keys.keys if isinstance(k, ECKey | RSAKey | OKPKey) and key_matches_alg(k, alg)
+        ]
+        if not candidates:
+            raise InvalidJwt(f"no trusted key can verify {alg} signatures", check=Check.KID)
+        for key in candidates:
+            try:
+                return _check_signature(token, key, alg=alg, header=header, claims=claims, kid=key.kid or "")
+            except InvalidJwt as exc:
+                if exc.check is not Check.SIGNATURE:
+                    raise
+        raise InvalidJwt(f"signature does not verify with any trusted {alg} key", check=Check.SIGNATURE)
     if not isinstance(kid, str) or not kid:
         raise InvalidJwt("JWT header has no kid", check=Check.KID)
     key = _select_key(keys, kid, alg)
+    return _check_signature(token, key, alg=alg, header=header, claims=claims, kid=kid)
+
+
+def _check_signature(
+    token: str, key: AnyKey, *, alg: str, header: dict[str, Any], claims: dict[str, Any], kid: str
+) -> VerifiedJwt:
     try:
         jws.deserialize_compact(token, key, algorithms=[alg])
     except UnsupportedHeaderError as exc:

@@ -1,4 +1,4 @@
-"""Database engine, Alembic migrations and the start-up schema check.
+"""The registry's migrations (:class:`federation.service.database.Migrations`) and engine helpers.
 
 The registry refuses to run on a database that is not migrated, or that a newer release migrated,
 with a message saying what to do (``ukid registry migrate``, or upgrade the software).
@@ -7,101 +7,40 @@ with a message saying what to do (``ukid registry migrate``, or upgrade the soft
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine
 
-__all__ = ["SchemaError", "check_schema", "create_store_engine", "describe_url", "head_revision", "migrate"]
+from federation.service.database import Migrations, SchemaError, create_store_engine, describe_url
 
-_MIGRATIONS = Path(__file__).parent / "migrations"
+__all__ = [
+    "MIGRATIONS",
+    "SchemaError",
+    "check_schema",
+    "create_store_engine",
+    "current_revision",
+    "describe_url",
+    "head_revision",
+    "migrate",
+]
 
-
-class SchemaError(RuntimeError):
-    """The database schema is missing, behind, or ahead of this software."""
-
-
-def describe_url(url: str) -> str:
-    """The URL with any password hidden, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def create_store_engine(url: str, *, pool: bool = True) -> Engine:
-    """An engine for ``url``: SQLite in WAL mode with foreign keys on, or PostgreSQL via psycopg."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
-    if parsed.get_backend_name() != "postgresql":
-        raise SchemaError(
-            f"unsupported database {describe_url(url)}: use sqlite:/// or postgresql+psycopg://"
-        )
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    if pool:
-        return create_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True)
-    return create_engine(parsed, poolclass=NullPool)
-
-
-def _config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    return config
+MIGRATIONS = Migrations(Path(__file__).parent / "migrations", "ukid registry migrate")
 
 
 def head_revision() -> str:
     """The newest migration this software knows."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    if head is None:
-        raise SchemaError("no migrations found")
-    return head
+    return MIGRATIONS.head_revision()
 
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None when it was never migrated."""
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    return MIGRATIONS.current_revision(engine)
 
 
 def migrate(engine: Engine, revision: str = "head") -> str:
     """Upgrade the database to ``revision`` (default: the newest) and return it."""
-    config = _config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-    return current_revision(engine) or ""
+    return MIGRATIONS.migrate(engine, revision)
 
 
 def check_schema(engine: Engine) -> None:
     """Raise :class:`SchemaError` unless the database is at this software's newest revision."""
-    where = describe_url(engine.url.render_as_string(hide_password=False))
-    current = current_revision(engine)
-    head = head_revision()
-    if current == head:
-        return
-    if current is None:
-        raise SchemaError(f"the database {where} is not migrated: run `ukid registry migrate` first")
-    known = {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
-    if current not in known:
-        raise SchemaError(
-            f"the database {where} is at schema revision {current}, newer than this software "
-            f"(newest known: {head}): upgrade ukid-interop"
-        )
-    raise SchemaError(
-        f"the database {where} is at schema revision {current}, behind {head}: run `ukid registry migrate`"
-    )
+    MIGRATIONS.check_schema(engine)

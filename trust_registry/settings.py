@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from federation.statements import is_entity_id
+from federation.service.settings import AnchorSetting, check_entity_id
 from schemas.records import TrustMarkKind
 
 __all__ = ["DEV_ADMIN_TOKEN", "AnchorSetting", "RegistrySettings", "Role"]
@@ -31,29 +31,6 @@ class Role(StrEnum):
 
     ANCHOR = "anchor"
     INTERMEDIATE = "intermediate"
-
-
-class AnchorSetting(BaseModel):
-    """A trust anchor this registry resolves chains to, with its keys pinned out of band (§4)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    entity_id: str = Field(description="Entity ID of the trust anchor.")
-    jwks_file: Path | None = Field(
-        default=None,
-        description="File holding the anchor's federation JWKS (pinned keys). Only in `dev` may it be "
-        "left out, and the keys are then taken from the anchor's own configuration (trust on first use).",
-    )
-
-
-def _check_entity_id(value: str, what: str) -> str:
-    if not is_entity_id(value):
-        if is_entity_id(value.split("?", 1)[0].split("#", 1)[0]):
-            raise ValueError(
-                f"{what} {value!r} must not have a query or fragment (OpenID Federation 1.0 §1.2)"
-            )
-        raise ValueError(f"{what} {value!r} is not an http(s) URL with a host")
-    return value.rstrip("/")
 
 
 class RegistrySettings(BaseSettings):
@@ -158,12 +135,12 @@ class RegistrySettings(BaseSettings):
     @field_validator("entity_id")
     @classmethod
     def _entity_id(cls, value: str) -> str:
-        return _check_entity_id(value, "entity_id")
+        return check_entity_id(value, "entity_id")
 
     @field_validator("authority_hints")
     @classmethod
     def _hints(cls, values: list[str]) -> list[str]:
-        return [_check_entity_id(v, "authority hint") for v in values]
+        return [check_entity_id(v, "authority hint") for v in values]
 
     @model_validator(mode="after")
     def _check(self) -> RegistrySettings:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.trust_registry.regkit import RegistryKit, database, registry_kit
+from tests.dbkit import database
+from tests.trust_registry.regkit import RegistryKit, registry_kit
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from federation.statements import Jwks
+from federation.service.settings import read_jwks
 from schemas.records import TrustMarkKind, trust_mark_type
 from trust_registry.core.profile import profile_policy, resolve_type
 from trust_registry.settings import RegistrySettings, Role
@@ -122,7 +120,7 @@ class RegistryConfig:
             development=settings.environment == "dev",
             authority_hints=tuple(settings.authority_hints),
             trust_anchors=tuple(
-                PinnedAnchor(a.entity_id, _read_jwks(a.jwks_file) if a.jwks_file else None)
+                PinnedAnchor(a.entity_id, read_jwks(a.jwks_file) if a.jwks_file else None)
                 for a in settings.trust_anchors
             ),
             type_base=type_base,
@@ -136,12 +134,3 @@ class RegistryConfig:
             protocol_algorithms=tuple(settings.protocol_algorithms),
             policy=profile_policy(settings.protocol_algorithms) if settings.profile_policy else {},
         )
-
-
-def _read_jwks(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-        Jwks.model_validate(data)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: not a readable JWKS file ({exc})") from exc
-    return dict(data)

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection handed over by :mod:`trust_registry.migrate`."""
+"""Alembic environment: runs on the connection handed over by :mod:`federation.service.database`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from alembic import context
 from trust_registry.tables import metadata
 
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=True,
+    version_table=context.config.attributes.get("version_table", "alembic_version"),
+)
 with context.begin_transaction():
     context.run_migrations()

@@ -1,0 +1,143 @@
+"""``create_app(settings)``: the sample identity provider as a FastAPI application.
+
+All routes live under the path of the issuer. Errors are rendered by one set of handlers: an
+:class:`OAuthError` becomes ``{"error", "error_description"}`` with its status (RFC 6749 §5.2), with
+a ``WWW-Authenticate`` challenge for 401s (RFC 6749 §5.2, RFC 6750 §3); a federation error (the
+registration endpoint) uses the OpenID Federation format (§8.9); anything unexpected is logged and
+answered ``server_error`` without internals. Every response carries anti-framing and no-sniff headers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from federation.errors import FederationError
+from federation.http import FetchPolicy
+from federation.service.web import SecurityHeaders
+from idp.core.errors import InvalidClient, InvalidToken, OAuthError
+from idp.core.keys import ProtocolKeys
+from idp.endpoints import discovery
+from idp.services import IdpServices, open_services
+from idp.settings import IdpSettings
+
+__all__ = ["create_app", "install_error_handlers"]
+
+log = logging.getLogger("idp")
+
+
+def _error(status: int, error: str, description: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": error, "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def challenge(exc: OAuthError) -> dict[str, str] | None:
+    """The ``WWW-Authenticate`` header for a 401/403 (RFC 6749 §5.2, RFC 6750 §3)."""
+    if isinstance(exc, InvalidClient):
+        return {"WWW-Authenticate": 'Basic realm="ukid-idp"'}
+    if isinstance(exc, InvalidToken) or exc.status_code == 403:
+        return {
+            "WWW-Authenticate": f'Bearer realm="ukid-idp", error="{exc.error}", '
+            f'error_description="{_quoted(exc.description)}"'
+        }
+    return None
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error in the OAuth (or, for federation errors, OpenID Federation) format."""
+
+    @app.exception_handler(OAuthError)
+    async def oauth_error(request: Request, exc: OAuthError) -> Response:
+        if exc.detail:
+            log.info("%s %s: %s (%s)", request.method, request.url.path, exc.error, exc.detail)
+        return _error(exc.status_code, exc.error, exc.description, challenge(exc))
+
+    @app.exception_handler(FederationError)
+    async def federation_error(request: Request, exc: FederationError) -> Response:
+        if exc.detail:
+            log.info("%s %s: %s (%s)", request.method, request.url.path, exc.error, exc.detail)
+        return _error(exc.status_code, exc.error, exc.description)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _error(400, "invalid_request", f"{where}: {first.get('msg')}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _error(404, "not_found", f"no endpoint at {request.url.path[:200]}")
+        if exc.status_code == 405:
+            return _error(405, "invalid_request", f"method {request.method} is not allowed here")
+        return _error(exc.status_code, "invalid_request", str(exc.detail)[:200])
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _error(500, "server_error", "the provider met an unexpected condition; it has been logged")
+
+
+def create_app(
+    settings: IdpSettings,
+    *,
+    clock: Callable[[], float] = time.time,
+    fetch_policy: FetchPolicy | None = None,
+    http_client: httpx.AsyncClient | None = None,
+    protocol_keys: ProtocolKeys | None = None,
+) -> FastAPI:
+    """The provider application; opens the store and keys now, so start-up problems surface here.
+
+    ``http_client`` carries the provider's outgoing federation requests (tests pass a transport);
+    ``protocol_keys`` replaces the ID token keys on disk (tests share pre-generated keys).
+    """
+    opened = open_services(
+        settings, clock=clock, fetch_policy=fetch_policy, http_client=http_client, protocol_keys=protocol_keys
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await opened.aclose()
+
+    app = FastAPI(
+        title="ukid-interop sample identity provider",
+        summary="OpenID Connect provider with Identity Assurance and OpenID Federation",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.services = opened
+    install_error_handlers(app)
+    routes = APIRouter(prefix=opened.config.path_prefix)
+    for module in (discovery,):
+        routes.include_router(module.router())
+
+    @routes.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        return JSONResponse({"status": "ok"})
+
+    @routes.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        found: IdpServices = request.app.state.services
+        found.accounts.count()
+        return JSONResponse({"status": "ready", "issuer": settings.issuer})
+
+    app.include_router(routes)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,1 @@
+"""The identity provider's protocol core: no web framework here (ARCHITECTURE.md, "Inside each service")."""
