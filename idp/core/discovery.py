@@ -19,6 +19,7 @@ __all__ = [
     "CLAIMS_IN_VERIFIED_CLAIMS",
     "CLAIMS_SUPPORTED",
     "SCOPES",
+    "SCOPE_CLAIMS",
     "UI_LOCALES",
     "provider_metadata",
     "trustmark_document",
@@ -44,6 +45,13 @@ CLAIMS_SUPPORTED = (
     "nhs_number",
     "verified_claims",
 )
+#: Claims each scope stands for (OpenID Connect Core §5.4); ``openid`` gives ``sub`` only.
+SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "profile": ("given_name", "family_name", "birthdate"),
+    "email": ("email", "email_verified"),
+    "address": ("address",),
+    "phone": ("phone_number", "phone_number_verified"),
+}
 CLAIMS_IN_VERIFIED_CLAIMS = ("given_name", "family_name", "birthdate", "address", "nhs_number")
 #: ``acr`` values: the GPG 45 level of confidence reached (urn of this federation's profile).
 ACR_VALUES = (
