@@ -21,13 +21,13 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from federation.jose import decode_unverified
+from tests.dbkit import database
 from tests.federation.http_server import Response, RouteTable, serve
 from tests.trust_registry.regkit import (
     ADMIN_TOKEN,
     ANCHOR,
     RegistryKit,
     council_metadata,
-    database,
     registry_kit,
 )
 from trust_registry.migrate import head_revision

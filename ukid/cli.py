@@ -17,6 +17,7 @@ from schemas.check import check_file, format_result
 from schemas.export import default_json_dir, export_json_schemas, stale_json_schemas
 from schemas.spec import default_spec_path, render_spec
 from ukid.federation_cli import build_federation_app
+from ukid.idp_cli import build_idp_app
 from ukid.keys_cli import build_keys_app
 from ukid.registry_cli import build_registry_app
 
@@ -115,6 +116,7 @@ def build_app() -> typer.Typer:
     app.add_typer(build_federation_app(), name="federation")
     app.add_typer(build_keys_app(), name="keys")
     app.add_typer(build_registry_app(), name="registry")
+    app.add_typer(build_idp_app(), name="idp")
     return app
 
 

@@ -10,20 +10,16 @@ Bad options and invalid settings exit 2; a registry that cannot start prints one
 
 from __future__ import annotations
 
-import errno
-import os
-import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
 
 # The web stack (FastAPI, uvicorn, SQLAlchemy, Alembic) is imported by the commands that use it,
 # so that every other `ukid` command starts quickly.
 from trust_registry.settings import DEV_ADMIN_TOKEN, RegistrySettings, Role
+from ukid._service_cli import fail, from_environment, load_settings, migrate_store, serve
 from ukid.registry_admin_cli import add_admin_commands
 
 if TYPE_CHECKING:
@@ -43,79 +39,12 @@ _OPTIONS = {
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"Error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _from_environment(field: str) -> str | None:
-    """The ``UKID_REGISTRY_<FIELD>`` variable (names are case-insensitive, as the settings read them)."""
-    wanted = f"{_ENV_PREFIX}{field}".upper()
-    for name, value in os.environ.items():
-        if name.upper() == wanted:
-            return value
-    return None
-
-
-def _problems(exc: ValidationError) -> list[str]:
-    """One line per invalid setting, naming the option and variable that set it (never its value)."""
-    lines = []
-    for error in exc.errors():
-        message = str(error["msg"]).removeprefix("Value error, ")
-        location = ".".join(str(part) for part in error["loc"])
-        if not location:
-            lines.append(f"settings: {message}")
-            continue
-        field = str(error["loc"][0])
-        sources = [_OPTIONS[field]] if field in _OPTIONS else []
-        sources.append(f"{_ENV_PREFIX}{field.upper()}")
-        lines.append(f"{location} ({' or '.join(sources)}): {message}")
-    return lines
+    return fail(message, code)
 
 
 def _settings(overrides: dict[str, Any]) -> RegistrySettings:
     """The settings from the environment with ``overrides`` on top; invalid settings exit 2."""
-    try:
-        return RegistrySettings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        for line in _problems(exc):
-            typer.echo(f"Error: {line}", err=True)
-        raise typer.Exit(2) from None
-    except SettingsError as exc:  # a variable that is not valid JSON (admin tokens, lists)
-        raise _fail(str(exc), 2) from None
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` for uvicorn to serve on; a port in use is a one-line error."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise _fail(f"port {port} on {host} is already in use") from None
-        raise _fail(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
-    return sock
-
-
-def _open_app(settings: RegistrySettings) -> FastAPI:
-    """The registry application; a registry that cannot start (store, keys) exits 1 with the reason."""
-    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
-
-    from trust_registry.app import create_app  # noqa: PLC0415
-    from trust_registry.migrate import SchemaError  # noqa: PLC0415
-    from trust_registry.services import StartupError  # noqa: PLC0415
-
-    try:
-        return create_app(settings)
-    except (StartupError, SchemaError) as exc:
-        raise _fail(str(exc)) from None
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise _fail(f"cannot open the database: {reason}") from None
-    except (OSError, ValueError) as exc:  # data directory not writable, unreadable pinned JWKS
-        raise _fail(f"cannot start the registry: {exc}") from None
+    return load_settings(RegistrySettings, overrides, prefix=_ENV_PREFIX, options=_OPTIONS)
 
 
 def _banner(settings: RegistrySettings, host: str, port: int) -> list[str]:
@@ -206,8 +135,8 @@ def _serve(
     ] = False,
 ) -> None:
     """Run the trust registry (settings: UKID_REGISTRY_* variables; options override them)."""
-    development = dev or (_from_environment("environment") or "").strip().lower() == "dev"
-    if entity_id is None and development and _from_environment("entity_id") is None:
+    development = dev or (from_environment(_ENV_PREFIX, "environment") or "").strip().lower() == "dev"
+    if entity_id is None and development and from_environment(_ENV_PREFIX, "entity_id") is None:
         entity_id = f"http://127.0.0.1:{port}"
     overrides: dict[str, Any] = {
         "role": role,
@@ -222,17 +151,22 @@ def _serve(
     if dev:
         overrides.update(environment="dev", generate_keys=True)
     settings = _settings(overrides)
-    sock = _listen(host, port)
-    try:
-        app = _open_app(settings)
-        for line in _banner(settings, host, port):
-            typer.echo(line)
-        import uvicorn  # noqa: PLC0415
 
-        config = uvicorn.Config(app, host=host, port=port, log_level="info", workers=1, lifespan="on")
-        uvicorn.Server(config).run(sockets=[sock])
-    finally:
-        sock.close()
+    def build() -> FastAPI:
+        from trust_registry.app import create_app  # noqa: PLC0415
+
+        return create_app(settings)
+
+    from trust_registry.services import StartupError  # noqa: PLC0415
+
+    serve(
+        build,
+        _banner(settings, host, port),
+        host=host,
+        port=port,
+        what="registry",
+        startup_errors=(StartupError,),
+    )
 
 
 def _migrate(
@@ -260,36 +194,10 @@ def _migrate(
     ] = False,
 ) -> None:
     """Apply the database migrations (Alembic) and print the schema revision."""
-    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
-
-    from trust_registry.migrate import (  # noqa: PLC0415
-        SchemaError,
-        check_schema,
-        create_store_engine,
-        describe_url,
-        head_revision,
-        migrate,
-    )
+    from trust_registry.migrate import MIGRATIONS  # noqa: PLC0415
 
     url = database_url if database_url is not None else _settings({"data_dir": data_dir}).store_url
-    try:
-        where = describe_url(url)
-        engine = create_store_engine(url, pool=False)
-    except (SchemaError, SQLAlchemyError) as exc:
-        raise _fail(f"--database-url: {exc}", 2) from None
-    try:
-        if check:
-            check_schema(engine)
-            typer.echo(f"{where}: at schema revision {head_revision()}, the newest")
-        else:
-            typer.echo(f"{where}: migrated to schema revision {migrate(engine)}")
-    except SchemaError as exc:
-        raise _fail(str(exc)) from None
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise _fail(f"cannot migrate {where}: {reason}") from None
-    finally:
-        engine.dispose()
+    migrate_store(MIGRATIONS, url, check=check)
 
 
 def build_registry_app() -> typer.Typer:
