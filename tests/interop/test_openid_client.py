@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -79,7 +79,7 @@ def _sign_in(browser: httpx.Client, url: str) -> str:
     page = browser.get(url)
     for _ in range(10):
         if page.is_redirect:
-            location = page.headers["location"]
+            location = urljoin(str(page.url), page.headers["location"])
             if location.startswith(REDIRECT_URI):
                 return location
             page = browser.get(location)
