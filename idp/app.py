@@ -25,7 +25,20 @@ from federation.http import FetchPolicy
 from federation.service.web import SecurityHeaders
 from idp.core.errors import InvalidClient, InvalidToken, OAuthError
 from idp.core.keys import ProtocolKeys
-from idp.endpoints import discovery
+from idp.endpoints import (
+    authorization,
+    consent,
+    discovery,
+    entity_configuration,
+    federation_registration,
+    login,
+    logout,
+    par,
+    revocation,
+    token,
+    userinfo,
+)
+from idp.endpoints._pages import Pages
 from idp.services import IdpServices, open_services
 from idp.settings import IdpSettings
 
@@ -43,7 +56,8 @@ def _error(status: int, error: str, description: str, headers: dict[str, str] | 
 
 
 def _quoted(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    """``error_description`` as RFC 6750 §3 allows it in a header: printable ASCII, no quote or backslash."""
+    return "".join(c if 0x20 <= ord(c) <= 0x7E and c not in '"\\' else "?" for c in text)
 
 
 def challenge(exc: OAuthError) -> dict[str, str] | None:
@@ -125,8 +139,20 @@ def create_app(
     app.state.services = opened
     install_error_handlers(app)
     routes = APIRouter(prefix=opened.config.path_prefix)
-    for module in (discovery,):
+    for module in (
+        discovery,
+        entity_configuration,
+        federation_registration,
+        token,
+        userinfo,
+        revocation,
+        par,
+    ):
         routes.include_router(module.router())
+    pages = Pages.create(settings, opened.config)
+    for page_module in (authorization, login, consent, logout):
+        routes.include_router(page_module.router(pages))
+    routes.include_router(pages.routes())
 
     @routes.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
@@ -139,5 +165,6 @@ def create_app(
         return JSONResponse({"status": "ready", "issuer": settings.issuer})
 
     app.include_router(routes)
+    pages.mount(app)
     app.add_middleware(SecurityHeaders)
     return app

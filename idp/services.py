@@ -20,8 +20,11 @@ from idp.core.clients import load_static_clients
 from idp.core.config import IdpConfig, PinnedAnchor
 from idp.core.directory import Clients
 from idp.core.discovery import provider_metadata
+from idp.core.entity import FederationEntity
+from idp.core.federation import RelyingParties
 from idp.core.keys import ProtocolKeys
 from idp.core.passwords import PasswordHasher
+from idp.core.seed import seed_development_accounts
 from idp.migrate import MIGRATIONS
 from idp.settings import IdpSettings
 from idp.store.accounts import AccountStore
@@ -51,6 +54,7 @@ class IdpServices:
     protocol_keys: ProtocolKeys
     clients: Clients
     fetcher: FederationFetcher
+    entity: FederationEntity
     clock: Callable[[], float]
     _metadata: dict[str, Any] | None = None
 
@@ -109,6 +113,7 @@ def config_from_settings(settings: IdpSettings) -> IdpConfig:
         authority_hints=tuple(settings.authority_hints),
         trust_anchors=anchors,
         trust_mark_types=tuple(settings.trust_mark_types),
+        required_rp_trust_marks=tuple(settings.required_rp_trust_marks),
         id_token_algorithms=tuple(settings.id_token_algorithms),
         client_assertion_algorithms=tuple(settings.client_assertion_algorithms),
         code_lifetime=settings.code_lifetime,
@@ -123,7 +128,9 @@ def config_from_settings(settings: IdpSettings) -> IdpConfig:
     )
 
 
-def _keys(settings: IdpSettings, clock: Callable[[], float]) -> tuple[KeyStore, ProtocolKeys]:
+def _keys(
+    settings: IdpSettings, clock: Callable[[], float], protocol: ProtocolKeys | None
+) -> tuple[KeyStore, ProtocolKeys]:
     directory = settings.key_directory
     try:
         federation_keys = KeyStore(directory / "federation", clock=clock)
@@ -134,9 +141,10 @@ def _keys(settings: IdpSettings, clock: Callable[[], float]) -> tuple[KeyStore, 
                     f"create one with `ukid keys new {directory / 'federation'}`"
                 )
             federation_keys.generate()
-        protocol = ProtocolKeys.open(
-            directory, tuple(settings.id_token_algorithms), generate=settings.generate_keys
-        )
+        if protocol is None:  # tests pass pre-generated keys: no RSA key generation on every start
+            protocol = ProtocolKeys.open(
+                directory, tuple(settings.id_token_algorithms), generate=settings.generate_keys
+            )
     except (ValueError, LookupError) as exc:
         raise StartupError(f"keys: {exc}") from exc
     return federation_keys, protocol
@@ -170,22 +178,36 @@ def open_services(
         engine.dispose()
         raise StartupError(str(exc)) from exc
     try:
-        federation_keys, protocol = _keys(settings, clock)
+        federation_keys, protocol = _keys(settings, clock, protocol_keys)
     except StartupError:
         engine.dispose()
         raise
     policy = fetch_policy or (FetchPolicy.development() if settings.development else FetchPolicy())
-    return IdpServices(
+    fetcher = FederationFetcher(policy, client=http_client)
+    registrations = RegistrationStore(engine, clock)
+    relying_parties = RelyingParties(config, fetcher, clock=clock) if config.trust_anchors else None
+    clients = Clients(
+        static,
+        relying_parties=relying_parties,
+        registrations=registrations,
+        cache_seconds=config.client_cache_seconds,
+        clock=clock,
+    )
+    opened = IdpServices(
         settings=settings,
         config=config,
         accounts=AccountStore(engine, clock),
         interactions=InteractionStore(engine, clock),
         grants=GrantStore(engine, clock),
-        registrations=RegistrationStore(engine, clock),
+        registrations=registrations,
         passwords=PasswordHasher(settings.password_hashing),
         federation_keys=federation_keys,
         protocol_keys=protocol_keys or protocol,
-        clients=Clients(static),
-        fetcher=FederationFetcher(policy, client=http_client),
+        clients=clients,
+        fetcher=fetcher,
+        entity=FederationEntity(config, federation_keys, registrations, relying_parties, clock=clock),
         clock=clock,
     )
+    if settings.seed_accounts:
+        seed_development_accounts(opened.accounts, opened.passwords)
+    return opened

@@ -75,6 +75,11 @@ class IdpSettings(BaseSettings):
         description="Trust mark types this provider holds and publishes in its entity configuration; each is "
         "fetched from its issuer's trust mark endpoint (issuers from the anchor's `trust_mark_issuers`).",
     )
+    required_rp_trust_marks: list[str] = Field(
+        default_factory=lambda: ["council", "nhs_organisation"],
+        description="Trust mark types (kind names of the federation profile, or type URLs) a federation "
+        "relying party must hold at least one of to be a client; empty: none required.",
+    )
     id_token_algorithms: list[str] = Field(
         default_factory=lambda: ["ES256", "PS256", "RS256"],
         description="ID token signing algorithms offered; the first is the default (ES256), others are used "

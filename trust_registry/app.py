@@ -125,7 +125,7 @@ def create_app(
         admin_registry,
     ):
         routes.include_router(module.router())
-    assets = pages.Assets.locate(settings)
+    assets = pages.locate_assets(settings)
     routes.include_router(pages.router(assets))
 
     @routes.get("/healthz", include_in_schema=False)

@@ -92,6 +92,8 @@ class IdpConfig:
     authority_hints: tuple[str, ...] = ()
     trust_anchors: tuple[PinnedAnchor, ...] = ()
     trust_mark_types: tuple[str, ...] = ()
+    #: A federation RP must hold one of these trust marks (kind names or type URLs); empty: none.
+    required_rp_trust_marks: tuple[str, ...] = ("council", "nhs_organisation")
     id_token_algorithms: tuple[str, ...] = ("ES256",)
     client_assertion_algorithms: tuple[str, ...] = ("ES256",)
     code_lifetime: int = 60

@@ -119,7 +119,7 @@ class IdpKit:
         return int(self.clock[0])
 
     def advance(self, seconds: float) -> None:
-        """Move the provider's clock (and the federation's) forward."""
+        """Move the provider's clock forward (the test federation keeps its own)."""
         self.clock[0] += seconds
 
     def account(

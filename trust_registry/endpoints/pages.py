@@ -17,18 +17,17 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from federation.errors import FederationError, InvalidRequest
+from federation.service.pages import Assets, govuk_routes, page_headers
+from federation.service.pages import mount_assets as mount_static
 from schemas.records import TrustMarkKind
 from trust_registry.core.directory import Directory, MemberFilter
 from trust_registry.core.members import ACTIVE, SUSPENDED
@@ -37,50 +36,22 @@ from trust_registry.endpoints import _page_views as views
 from trust_registry.endpoints._http import Query, services
 from trust_registry.settings import RegistrySettings
 
-__all__ = ["Assets", "mount_assets", "router"]
+__all__ = ["Assets", "locate_assets", "mount_assets", "router"]
 
 log = logging.getLogger("trust_registry.pages")
 
-GOVUK_DIST = Path("node_modules/govuk-frontend/dist/govuk")
 MAX_SEARCH_CHARS = 200
 MAX_ENTITY_TYPE_CHARS = 128
 MAX_PAGE = 1_000_000
 LIST_PARAMETERS = ("q", "entity_type", "trust_mark_type", "status", "intermediate", "page")
 
 
-@dataclass(frozen=True)
-class Assets:
-    """Where the pages live and where their assets come from."""
-
-    #: The URL path of the entity ID: every page and asset is under it.
-    prefix: str
-    #: ``govuk-frontend``'s ``dist/govuk`` directory, or None (fallback stylesheet).
-    govuk: Path | None
-
-    @classmethod
-    def locate(cls, settings: RegistrySettings) -> Assets:
-        """Find ``govuk-frontend`` (``frontend_dir``, else ``node_modules`` under the repository or the
-        current directory); logs one warning when it is missing."""
-        prefix = urlsplit(settings.entity_id).path.rstrip("/")
-        if settings.frontend_dir is not None:
-            candidates = [settings.frontend_dir]
-        else:
-            repository = Path(__file__).resolve().parents[2]
-            candidates = [repository / GOVUK_DIST, Path.cwd() / GOVUK_DIST]
-        for candidate in candidates:
-            if (candidate / "govuk-frontend.min.css").is_file() and (candidate / "assets").is_dir():
-                return cls(prefix, candidate)
-        log.warning(
-            "govuk-frontend not found (looked in %s): the registry pages use their plain fallback "
-            "stylesheet; run `make install` (npm) for the GOV.UK Design System look",
-            ", ".join(str(c) for c in candidates),
-        )
-        return cls(prefix, None)
-
-    @property
-    def url(self) -> str:
-        """The URL path under which assets are served."""
-        return f"{self.prefix}/assets"
+def locate_assets(settings: RegistrySettings) -> Assets:
+    """The registry's assets: govuk-frontend from ``frontend_dir`` or ``node_modules``, under the path
+    of the entity ID."""
+    return Assets.locate(
+        urlsplit(settings.entity_id).path, settings.frontend_dir, service="registry", logger=log
+    )
 
 
 def mount_assets(app: FastAPI, assets: Assets) -> None:
@@ -88,26 +59,7 @@ def mount_assets(app: FastAPI, assets: Assets) -> None:
 
     Mount these after the routes: the stylesheet and script routes take precedence over the mount.
     """
-    app.mount(
-        f"{assets.url}/registry",
-        StaticFiles(packages=[("trust_registry", "static")]),
-        name="registry-static",
-    )
-    if assets.govuk is not None:
-        app.mount(assets.url, StaticFiles(directory=assets.govuk / "assets"), name="govuk-assets")
-
-
-def _security_headers(nonce: str) -> dict[str, str]:
-    return {
-        "Content-Security-Policy": (
-            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
-            "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; "
-            "form-action 'self'; frame-ancestors 'none'"
-        ),
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-        "Cache-Control": "no-store",
-    }
+    mount_static(app, assets, package="trust_registry", name="registry")
 
 
 def _date(value: int | None) -> str:
@@ -159,7 +111,7 @@ def router(assets: Assets) -> APIRouter:
             request_path=request.url.path,
             **context,
         )
-        return HTMLResponse(html, status_code=status, headers=_security_headers(nonce))
+        return HTMLResponse(html, status_code=status, headers=page_headers(nonce))
 
     def problem(request: Request, exc: _PageProblem) -> Response:
         return render(request, "error.html", exc.status, title=exc.title, message=exc.message)
@@ -259,24 +211,8 @@ def router(assets: Assets) -> APIRouter:
             keys=views.key_rows(member.jwks),
         )
 
-    if assets.govuk is not None:
-        stylesheet = (assets.govuk / "govuk-frontend.min.css").read_text(encoding="utf-8")
-        # The compiled stylesheet names its fonts and images at /assets/...; serve them under the prefix.
-        stylesheet = stylesheet.replace("url(/assets/", f"url({assets.url}/")
-        script = (assets.govuk / "govuk-frontend.min.js").read_bytes()
-
-        @routes.get("/assets/govuk-frontend.min.css")
-        async def govuk_stylesheet() -> Response:
-            return Response(stylesheet, media_type="text/css; charset=utf-8", headers=_ASSET_HEADERS)
-
-        @routes.get("/assets/govuk-frontend.min.js")
-        async def govuk_script() -> Response:
-            return Response(script, media_type="text/javascript; charset=utf-8", headers=_ASSET_HEADERS)
-
+    routes.include_router(govuk_routes(assets))
     return routes
-
-
-_ASSET_HEADERS = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
 
 
 def _list_parameters(request: Request, type_base: str) -> tuple[MemberFilter, int, dict[str, str]]:

@@ -1,0 +1,428 @@
+"""The browser side of an authorization: sign-in, consent and the answer to the client.
+
+OpenID Connect Core 1.0 §3.1.2.3-§3.1.2.6: after :mod:`idp.core.authorization` has checked a
+request, the citizen is authenticated (a live session is reused unless ``prompt=login``,
+``select_account`` or an exceeded ``max_age`` asks for a new sign-in), the requested vectors of
+trust are checked against what the citizen has proven (RFC 8485 §6; Unmet Authentication
+Requirements 1.0 §2) before anything is shown, consent is asked unless a remembered consent covers
+every scope and claim (or ``prompt=consent`` asks again), and the authorization code is returned
+with ``state`` and ``iss`` (RFC 9207 §2). ``prompt=none`` never shows a page: it answers
+``login_required`` or ``consent_required`` instead (§3.1.2.6).
+
+One authorization in a browser is an *interaction*, bound to that browser's cookie; its forms
+carry a CSRF token derived from the browser cookie and the interaction (an HMAC keyed from the
+provider's pairwise salt, so that every worker computes the same token), and it completes once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from idp.core.authorization import requested_claims
+from idp.core.clients import Client
+from idp.core.errors import (
+    AccessDenied,
+    ConsentRequired,
+    LoginRequired,
+    OAuthError,
+    UnmetAuthenticationRequirements,
+)
+from idp.core.grants import issue_code
+from idp.core.identity import Identity, identity_of
+from idp.core.requests import AuthorizationRequest
+from idp.core.vectors import achieve, acr_for
+from idp.store import digest
+from idp.store.accounts import Account
+from idp.store.interactions import Interaction, Session
+
+if TYPE_CHECKING:
+    from idp.services import IdpServices
+
+__all__ = [
+    "LOCKOUT_SECONDS",
+    "MAX_FAILURES",
+    "InteractionProblem",
+    "Redirect",
+    "ShowConsent",
+    "ShowLogin",
+    "SignInFailed",
+    "authorize",
+    "check_csrf",
+    "consent_answer",
+    "consent_context",
+    "csrf_token",
+    "error_location",
+    "open_interaction",
+    "response_location",
+    "sign_in",
+    "signed_in",
+]
+
+#: Failed sign-ins before an account is locked, and for how long (a simple lockout).
+MAX_FAILURES = 5
+LOCKOUT_SECONDS = 15 * 60
+MAX_USERNAME = 254
+MAX_PASSWORD = 1024
+#: The authenticator used: a password (RFC 8176 ``pwd``), GOV.UK One Login's ``Cl`` credential.
+PASSWORD_AMR = ("pwd",)
+PASSWORD_CREDENTIAL = "Cl"
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Send the browser back to the client (a code or an error)."""
+
+    location: str
+
+
+@dataclass(frozen=True)
+class ShowLogin:
+    """Show the sign-in page of the interaction."""
+
+    interaction_id: str
+
+
+@dataclass(frozen=True)
+class ShowConsent:
+    """Show the consent page of the interaction."""
+
+    interaction_id: str
+
+
+Next = Redirect | ShowLogin | ShowConsent
+
+
+@dataclass(frozen=True)
+class _Citizen:
+    """Who is signed in, how, and what their evidence proves."""
+
+    account: Account
+    session: Session
+    identity: Identity
+
+
+@dataclass(frozen=True)
+class SignInFailed:
+    """The username and password were not accepted (which of them, or a lock, is never said)."""
+
+    username: str
+
+
+class InteractionProblem(Exception):
+    """A browser request that cannot go on and has no client to go back to: an error page."""
+
+    def __init__(self, reason: str, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        #: ``csrf``, ``expired``, ``completed``, ``other_browser``, ``form``, ``logout``.
+        self.reason = reason
+        self.message = message
+        self.status = status
+
+
+# -- responses to the client ----------------------------------------------------------------------
+
+
+def response_location(redirect_uri: str, values: Mapping[str, str | None]) -> str:
+    """``redirect_uri`` with ``values`` added to its query (RFC 6749 §4.1.2: keeping its own query)."""
+    parts = urlsplit(redirect_uri)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    query += [(name, value) for name, value in values.items() if value is not None]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def error_location(issuer: str, redirect_uri: str, state: str | None, exc: OAuthError) -> str:
+    """An error response to the client (RFC 6749 §4.1.2.1) with ``iss`` (RFC 9207 §2)."""
+    return response_location(
+        redirect_uri,
+        {"error": exc.error, "error_description": exc.description, "state": state, "iss": issuer},
+    )
+
+
+def _error(services: IdpServices, request: AuthorizationRequest, exc: OAuthError) -> Redirect:
+    return Redirect(error_location(services.config.issuer, request.redirect_uri, request.state, exc))
+
+
+# -- CSRF -----------------------------------------------------------------------------------------
+
+
+def _csrf_key(salt: bytes) -> bytes:
+    return hmac.new(salt, b"ukid-idp/csrf/v1", hashlib.sha256).digest()
+
+
+def csrf_token(salt: bytes, browser_id: str, purpose: str) -> str:
+    """The form token for ``purpose`` (an interaction, or sign-out) in the browser ``browser_id``."""
+    mac = hmac.new(_csrf_key(salt), f"{browser_id}\x00{purpose}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def check_csrf(salt: bytes, browser_id: str | None, purpose: str, token: str | None) -> None:
+    """Verify a form's token; ``InteractionProblem`` (nothing changes) when it is missing or wrong."""
+    if (
+        browser_id is None
+        or token is None
+        or not hmac.compare_digest(csrf_token(salt, browser_id, purpose).encode(), token.encode())
+    ):
+        raise InteractionProblem(
+            "csrf",
+            "The form could not be accepted: it was not sent from this page in this browser, or it has "
+            "expired. Go back to the service you were using and start again.",
+        )
+
+
+# -- the steps ------------------------------------------------------------------------------------
+
+
+def _login_needed(request: AuthorizationRequest, session: Session, now: int) -> bool:
+    """Core §3.1.2.1: ``prompt=login``/``select_account`` or ``max_age`` exceeded ask for a new sign-in."""
+    if "login" in request.prompt or "select_account" in request.prompt:
+        return True
+    return request.max_age is not None and now - session.auth_time > request.max_age
+
+
+def _live(services: IdpServices, session_id: str | None) -> _Citizen | None:
+    session = services.interactions.session(session_id) if session_id else None
+    account = services.accounts.by_id(session.account_id) if session is not None else None
+    if session is None or account is None:
+        return None
+    return _Citizen(account, session, identity_of(services.accounts, account, services.now()))
+
+
+async def authorize(
+    services: IdpServices,
+    client: Client,
+    request: AuthorizationRequest,
+    *,
+    browser_id: str,
+    session_id: str | None,
+) -> Next:
+    """The answer to a checked authorization request in a browser with ``session_id`` (its cookie).
+
+    Raises the OAuth error to return to the redirect URI when ``prompt=none`` cannot be honoured
+    (nothing is written then).
+    """
+    live = _live(services, session_id)
+    if live is not None and not _login_needed(request, live.session, services.now()):
+        return await _authenticated(
+            services, client, request, live, interaction_id=None, browser_id=browser_id
+        )
+    if "none" in request.prompt:
+        raise LoginRequired("the citizen is not signed in (prompt=none)")
+    interaction_id = services.interactions.begin(
+        browser_id, client.client_id, request.to_json(), services.config.interaction_lifetime, None
+    )
+    return ShowLogin(interaction_id)
+
+
+def open_interaction(
+    services: IdpServices, interaction_id: str | None, browser_id: str | None
+) -> tuple[Interaction, str]:
+    """The live interaction ``interaction_id`` of this browser, and the browser's ID;
+    ``InteractionProblem`` otherwise."""
+    found = services.interactions.interaction(interaction_id) if interaction_id else None
+    if found is None or found.expires_at <= services.now():
+        raise InteractionProblem(
+            "expired",
+            "This sign-in has expired or does not exist. "
+            "Go back to the service you were using and start again.",
+        )
+    if browser_id is None or not hmac.compare_digest(found.browser_hash, digest(browser_id)):
+        raise InteractionProblem(
+            "other_browser",
+            "This sign-in was started in another browser, or your browser did not keep its cookie. "
+            "Go back to the service you were using and start again.",
+        )
+    if found.completed_at is not None:
+        raise InteractionProblem(
+            "completed",
+            "This sign-in has already been completed. Go back to the service you were using.",
+        )
+    return found, browser_id
+
+
+def sign_in(
+    services: IdpServices, interaction: Interaction, username: str, password: str
+) -> str | SignInFailed:
+    """Check a username and password for ``interaction``; the new session's cookie value on success.
+
+    A wrong password, an unknown username and a locked account give the same answer, in about the
+    same time (the password hasher runs a dummy verification for unknown names). Failures are
+    counted; after :data:`MAX_FAILURES` the account is locked for :data:`LOCKOUT_SECONDS`.
+    """
+    now = services.now()
+    username = username.strip()
+    if not username or len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+        return SignInFailed(username[:MAX_USERNAME])
+    account = services.accounts.by_username(username)
+    matches = services.passwords.verify(account.password_hash if account else None, password)
+    if account is None:
+        return SignInFailed(username)
+    if account.locked_until is not None and account.locked_until > now:
+        return SignInFailed(username)
+    if not matches:
+        failures = account.failed_logins + 1
+        services.accounts.record_failure(
+            account.id, locked_until=now + LOCKOUT_SECONDS if failures >= MAX_FAILURES else None
+        )
+        return SignInFailed(username)
+    if account.failed_logins or account.locked_until is not None:
+        services.accounts.reset_failures(account.id)
+    if services.passwords.needs_rehash(account.password_hash):
+        services.accounts.set_password_hash(account.id, services.passwords.hash(password))
+    session_id = services.interactions.start_session(
+        account.id,
+        auth_time=now,
+        amr=list(PASSWORD_AMR),
+        credential=PASSWORD_CREDENTIAL,
+        lifetime=services.config.session_lifetime,
+    )
+    services.interactions.signed_in(interaction.id, account.id)
+    return session_id
+
+
+async def signed_in(
+    services: IdpServices, client: Client, interaction: Interaction, session_id: str, browser_id: str
+) -> Next:
+    """What follows a successful sign-in: the vector check, then consent or the code."""
+    live = _live(services, session_id)
+    if live is None:  # pragma: no cover - the session was created a moment ago
+        return ShowLogin(interaction.id)
+    request = AuthorizationRequest.from_json(interaction.request)
+    return await _authenticated(
+        services, client, request, live, interaction_id=interaction.id, browser_id=browser_id
+    )
+
+
+def consent_context(
+    services: IdpServices, interaction: Interaction, session_id: str | None
+) -> Account | None:
+    """The citizen signed in for ``interaction`` in this browser (None: they must sign in again)."""
+    session = services.interactions.session(session_id) if session_id else None
+    if session is None or interaction.account_id is None or session.account_id != interaction.account_id:
+        return None
+    return services.accounts.by_id(session.account_id)
+
+
+async def consent_answer(
+    services: IdpServices,
+    client: Client,
+    interaction: Interaction,
+    session_id: str | None,
+    *,
+    agree: bool,
+) -> Next:
+    """The citizen's answer on the consent page: the code (consent remembered), or ``access_denied``."""
+    live = _live(services, session_id)
+    if live is None or interaction.account_id is None or live.account.id != interaction.account_id:
+        return ShowLogin(interaction.id)
+    request = AuthorizationRequest.from_json(interaction.request)
+    if not agree:
+        _complete(services, interaction.id)
+        return _error(services, request, AccessDenied("the citizen did not agree to share the information"))
+    try:
+        vot = _vector(live, request)
+    except UnmetAuthenticationRequirements as exc:
+        _complete(services, interaction.id)
+        return _error(services, request, exc)
+    return await _issue(services, client, request, live, vot, interaction_id=interaction.id, remember=True)
+
+
+async def _authenticated(
+    services: IdpServices,
+    client: Client,
+    request: AuthorizationRequest,
+    citizen: _Citizen,
+    *,
+    interaction_id: str | None,
+    browser_id: str,
+) -> Next:
+    try:
+        vot = _vector(citizen, request)
+        names = requested_claims(request)
+        consent = services.interactions.consent(citizen.account.id, client.client_id)
+        needed = "consent" in request.prompt or consent is None or not consent.covers(request.scope, names)
+        if needed and "none" in request.prompt:
+            raise ConsentRequired("the citizen has not agreed to share this information with this client")
+    except OAuthError as exc:
+        if interaction_id is None:
+            raise
+        _complete(services, interaction_id)
+        return _error(services, request, exc)
+    if needed:
+        if interaction_id is None:
+            interaction_id = services.interactions.begin(
+                browser_id,
+                client.client_id,
+                request.to_json(),
+                services.config.interaction_lifetime,
+                citizen.account.id,
+            )
+        return ShowConsent(interaction_id)
+    return await _issue(
+        services, client, request, citizen, vot, interaction_id=interaction_id, remember=False
+    )
+
+
+def _vector(citizen: _Citizen, request: AuthorizationRequest) -> str | None:
+    """The vector of trust achieved (RFC 8485 §6.1); ``UnmetAuthenticationRequirements`` when none of
+    the requested vectors can be met."""
+    vot = achieve(citizen.identity, citizen.session.credential, request.vtr)
+    if vot is None and request.vtr:
+        level = citizen.identity.level.value if citizen.identity.level is not None else "none"
+        raise UnmetAuthenticationRequirements(
+            "the requested vectors need identity confidence or a credential this account has not reached "
+            f"(identity confidence reached: {level}; credential: {citizen.session.credential})"
+        )
+    return vot
+
+
+def _complete(services: IdpServices, interaction_id: str) -> None:
+    if not services.interactions.complete(interaction_id):
+        raise InteractionProblem(
+            "completed", "This sign-in has already been completed. Go back to the service you were using."
+        )
+
+
+async def _issue(
+    services: IdpServices,
+    client: Client,
+    request: AuthorizationRequest,
+    citizen: _Citizen,
+    vot: str | None,
+    *,
+    interaction_id: str | None,
+    remember: bool,
+) -> Redirect:
+    """Issue the code (and remember the consent given): the successful response (Core §3.1.2.5)."""
+    if interaction_id is not None:
+        _complete(services, interaction_id)
+    names = requested_claims(request)
+    code = issue_code(
+        services,
+        client=client,
+        request=request,
+        account_id=citizen.account.id,
+        auth_time=citizen.session.auth_time,
+        amr=list(citizen.session.amr),
+        consented_claims=list(names),
+        vot=vot,
+        acr=acr_for(citizen.identity) if request.acr_values else None,
+    )
+    if remember:
+        services.interactions.record_consent(
+            citizen.account.id,
+            client.client_id,
+            organization_name=client.organization_name,
+            scopes=request.scope,
+            claims=names,
+        )
+    return Redirect(
+        response_location(
+            request.redirect_uri, {"code": code, "state": request.state, "iss": services.config.issuer}
+        )
+    )

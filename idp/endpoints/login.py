@@ -1,0 +1,123 @@
+"""The sign-in page of an authorization (OpenID Connect Core 1.0 §3.1.2.3: the provider
+authenticates the citizen), reached from the authorization endpoint.
+
+The form carries the interaction and a CSRF token bound to the browser cookie and the interaction;
+a POST without the right token is refused with an error page and changes nothing. A wrong
+password, an unknown username and a locked account all show the same message. A successful
+sign-in starts a new session (a new cookie: a session ID is never carried over from before the
+sign-in) and ends the one the browser had.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from idp.core import interaction as flow
+from idp.core.clients import Client
+from idp.core.errors import InvalidRequest, OAuthError
+from idp.core.interaction import InteractionProblem
+from idp.core.requests import AuthorizationRequest
+from idp.endpoints._http import read_form, services
+from idp.endpoints._pages import BROWSER_COOKIE, SESSION_COOKIE, Pages, cookie_value, locale_of, origin_of
+from idp.endpoints.authorization import next_response
+from idp.services import IdpServices
+from idp.store.interactions import Interaction
+
+__all__ = ["client_label", "form_problem", "router"]
+
+LOGIN_FIELDS = ("interaction", "csrf_token", "username", "password")
+
+
+def client_label(client: Client) -> str:
+    """How the client is named on the pages: its name, else its organisation's."""
+    return client.client_name or client.organization_name
+
+
+def form_problem(exc: InvalidRequest) -> InteractionProblem:
+    """A form that cannot even be read."""
+    return InteractionProblem("form", f"The form could not be read: {exc.description}.")
+
+
+def _login_page(
+    pages: Pages,
+    found: IdpServices,
+    interaction: Interaction,
+    client: Client,
+    browser_id: str,
+    *,
+    username: str,
+    failed: bool,
+) -> Response:
+    request = AuthorizationRequest.from_json(interaction.request)
+    return pages.render(
+        "login.html",
+        locale=locale_of(request.ui_locales),
+        form_action=(origin_of(request.redirect_uri),),
+        interaction=interaction.id,
+        csrf_token=flow.csrf_token(found.config.pairwise_salt, browser_id, f"interaction:{interaction.id}"),
+        client_label=client_label(client),
+        username=username,
+        failed=failed,
+    )
+
+
+def router(pages: Pages) -> APIRouter:
+    """``GET`` and ``POST /login``."""
+    routes = APIRouter(include_in_schema=False)
+
+    @routes.get("/login")
+    async def login_page(request: Request) -> Response:
+        found = services(request)
+        try:
+            interaction, browser_id = flow.open_interaction(
+                found, request.query_params.get("interaction"), cookie_value(request, BROWSER_COOKIE)
+            )
+            client = await found.clients.get(interaction.client_id)
+        except InteractionProblem as exc:
+            return pages.problem(exc)
+        except OAuthError as exc:
+            return pages.oauth_error(exc)
+        hint = AuthorizationRequest.from_json(interaction.request).login_hint or ""
+        return _login_page(pages, found, interaction, client, browser_id, username=hint, failed=False)
+
+    @routes.post("/login")
+    async def login(request: Request) -> Response:
+        found = services(request)
+        browser_id = cookie_value(request, BROWSER_COOKIE)
+        try:
+            form = await read_form(request, allowed=LOGIN_FIELDS)
+        except InvalidRequest as exc:
+            return pages.problem(form_problem(exc))
+        interaction_id = form.get("interaction") or ""
+        try:
+            flow.check_csrf(
+                found.config.pairwise_salt,
+                browser_id,
+                f"interaction:{interaction_id}",
+                form.get("csrf_token"),
+            )
+            interaction, browser_id = flow.open_interaction(found, interaction_id, browser_id)
+            client = await found.clients.get(interaction.client_id)
+            # argon2 takes tens of milliseconds of CPU: off the event loop
+            outcome = await run_in_threadpool(
+                flow.sign_in, found, interaction, form.get("username") or "", form.get("password") or ""
+            )
+            if isinstance(outcome, flow.SignInFailed):
+                return _login_page(
+                    pages, found, interaction, client, browser_id, username=outcome.username, failed=True
+                )
+            previous = cookie_value(request, SESSION_COOKIE)
+            if previous is not None:
+                found.interactions.end_session(previous)
+            step = await flow.signed_in(found, client, interaction, outcome, browser_id)
+        except InteractionProblem as exc:
+            return pages.problem(exc)
+        except OAuthError as exc:
+            return pages.oauth_error(exc)
+        response = next_response(pages, step)
+        pages.cookies.set(response, SESSION_COOKIE, outcome, found.config.session_lifetime)
+        return response
+
+    return routes
