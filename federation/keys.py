@@ -67,9 +67,12 @@ def _import(data: bytes | dict[str, Any], kty: str, kid: str | None = None) -> A
 
 
 def _with_thumbprint_kid(key: AnyKey) -> AnyKey:
+    thumbprint = key.thumbprint()
+    if key.kid == thumbprint:
+        return key  # already named by its RFC 7638 thumbprint: no re-import (slow for RSA)
     data = dict(key.as_dict(private=key.is_private))
     data.pop("kid", None)
-    return _import(data, key.key_type, key.thumbprint())
+    return _import(data, key.key_type, thumbprint)
 
 
 def public_jwk(key: AnyKey, alg: str) -> dict[str, Any]:
