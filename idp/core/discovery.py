@@ -103,7 +103,7 @@ def provider_metadata(config: IdpConfig, *, secret_clients: bool) -> dict[str, A
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
-        "prompt_values_supported": ["none", "login", "consent"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "ui_locales_supported": list(UI_LOCALES),
         "claims_locales_supported": ["en"],
         "acr_values_supported": list(ACR_VALUES),

@@ -111,10 +111,11 @@ class InvalidScope(OAuthError):
 
 
 class AccessDenied(OAuthError):
-    """RFC 6749 §4.1.2.1: the citizen or the provider's policy refused the request."""
+    """RFC 6749 §4.1.2.1: the citizen or the provider's policy refused the request (a redirect from
+    the authorization endpoint; 400 when a JSON endpoint such as PAR answers it, RFC 9126 §2.3)."""
 
     error = "access_denied"
-    status_code = 403
+    status_code = 400
 
 
 class LoginRequired(OAuthError):

@@ -223,7 +223,7 @@ def test_rfc9126_section_2_3_claims_the_client_may_not_receive_are_refused(kit: 
         response = push(kit, authorization_params(claims=claims), headers=basic_auth())
     assert_error(
         response,
-        403,
+        400,
         "access_denied",
         "this client may not receive nhs_number: only an NHS organisation, recognised through the federation "
         "by its nhs_organisation trust mark, may receive nhs_number",
