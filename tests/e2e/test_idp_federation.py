@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import httpx
 import pytest
 
 from federation.http import FederationFetcher, FetchPolicy
-from federation.jose import AnyKey, JwtType, decode_unverified, sign_jwt, verify_jwt
+from federation.jose import AnyKey, JwtType, decode_unverified, sign_jwt, verify_jws, verify_jwt
 from federation.keys import generate_key, public_jwk
 from federation.resolver import TrustChainResolver
 from federation.service.settings import AnchorSetting
@@ -32,12 +33,13 @@ from idp.app import create_app as create_idp
 from idp.core.clients import ClientKind
 from idp.core.directory import Clients
 from idp.core.federation import RelyingParties
-from idp.services import config_from_settings
+from idp.services import IdpServices, config_from_settings
 from idp.settings import IdpSettings
 from schemas.records import TrustMarkKind, trust_mark_type
 from tests.e2e.servers import base_url, reserve, running
 from tests.federation.fedkit import TestFederation, run
 from tests.federation.http_server import serve
+from tests.interop.forms import submit
 from trust_registry.app import create_app as create_registry
 from trust_registry.settings import RegistrySettings
 
@@ -74,6 +76,8 @@ class Federation:
     offset: list[float]
     #: The RP's private_key_jwt key.
     rp_key: AnyKey
+    #: The running provider's services (to create a citizen's account).
+    idp_services: IdpServices
 
 
 @pytest.fixture
@@ -117,7 +121,7 @@ def federation(database_url: str, tmp_path: Path) -> Iterator[Federation]:
         fed.add(rp, metadata=metadata).authority_hints = [ta]
         idp_app = create_idp(idp_settings, clock=lambda: time.time() + offset[0])
         with running(create_registry(anchor), ta_sock), running(idp_app, idp_sock):
-            yield Federation(ta, idp, rp, fed, idp_settings, offset, rp_key)
+            yield Federation(ta, idp, rp, fed, idp_settings, offset, rp_key, idp_app.state.services)
 
 
 def admin(method: str, url: str, body: Any = None) -> Any:
@@ -260,3 +264,90 @@ def test_12_the_provider_registers_and_resolves_the_council_rp_through_the_real_
             assert client.redirect_uris == (f"{f.rp}/callback",)
 
     run(resolve())
+
+
+def assertion(f: Federation, audience: str) -> str:
+    """A ``private_key_jwt`` client assertion of the RP (RFC 7523 §3)."""
+    now = int(time.time())
+    claims = {
+        "iss": f.rp,
+        "sub": f.rp,
+        "aud": audience,
+        "jti": secrets.token_urlsafe(16),
+        "iat": now,
+        "exp": now + 60,
+    }
+    return sign_jwt(claims, f.rp_key, "JWT")
+
+
+def test_12_1_a_federation_rp_completes_a_login_with_no_set_up_at_the_provider(
+    federation: Federation,
+) -> None:
+    f = federation
+    onboard(f)
+    f.idp_services.accounts.create(
+        "citizen@example.test",
+        f.idp_services.passwords.hash("citizen-password"),
+        {"given_name": "Grace", "family_name": "Hopper", "birthdate": "1990-12-09"},
+    )
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    pushed = httpx.post(
+        f"{f.idp}/par",
+        data={
+            "response_type": "code",
+            "client_id": f.rp,
+            "redirect_uri": f"{f.rp}/callback",
+            "scope": "openid profile",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "state": "state-1234567890",
+            "nonce": "nonce-1234567890",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion(f, f"{f.idp}/par"),
+        },
+        timeout=30,
+    )
+    assert pushed.status_code == 201, pushed.text
+
+    # the citizen's browser: sign in, then consent (the page names the council, from the federation)
+    with httpx.Client(timeout=30) as browser:
+        page = browser.get(
+            f"{f.idp}/authorize", params={"client_id": f.rp, "request_uri": pushed.json()["request_uri"]}
+        )
+        while page.is_redirect:
+            page = browser.get(urljoin(str(page.url), page.headers["location"]))
+        page = submit(browser, page, {"username": "citizen@example.test", "password": "citizen-password"})
+        while page.is_redirect and not page.headers["location"].startswith(f.rp):
+            page = browser.get(urljoin(str(page.url), page.headers["location"]))
+        assert "Oxford City Council" in page.text
+        page = submit(browser, page, {})
+        assert page.is_redirect, page.text[:500]
+        callback = urlsplit(page.headers["location"])
+    query = dict(parse_qsl(callback.query))
+    assert f"{callback.scheme}://{callback.netloc}{callback.path}" == f"{f.rp}/callback"
+    assert (query["state"], query["iss"]) == ("state-1234567890", f.idp)
+
+    token = httpx.post(
+        f"{f.idp}/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"],
+            "redirect_uri": f"{f.rp}/callback",
+            "code_verifier": verifier,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion(f, f"{f.idp}/token"),
+        },
+        timeout=30,
+    )
+    assert token.status_code == 200, token.text
+    body = token.json()
+    jwks = httpx.get(f"{f.idp}/jwks").json()
+    id_token = verify_jws(body["id_token"], key_set(jwks), ("JWT",)).claims
+    assert (id_token["iss"], id_token["aud"], id_token["nonce"]) == (f.idp, f.rp, "nonce-1234567890")
+    assert id_token["vot"] == "Cl"
+    userinfo = httpx.get(f"{f.idp}/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert userinfo.status_code == 200, userinfo.text
+    assert userinfo.json()["sub"] == id_token["sub"]
+    assert userinfo.json()["given_name"] == "Grace"
+    assert "refresh_token" in body  # the RP's metadata lists the refresh_token grant
