@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python -m bench.schema_validation
 	$(BIN)/python -m bench.federation_resolve
 	$(BIN)/python -m bench.registry
+	$(BIN)/python -m bench.idp
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -44,7 +44,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from bench._registry_load import LoadFigures, get_many, one_get
+from bench._load import LoadFigures, get_many, one_get
 from bench._registry_seed import POSTGRES_ENV, SeedRows, database, seed_database, sign_rows
 from bench._registry_server import BARE_PATH, Memory, ServerProcess, free_port
 from federation.keys import KeyStore

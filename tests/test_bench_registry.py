@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from sqlalchemy import create_engine, func, select
 
-from bench._registry_load import one_get
+from bench._load import one_get
 from bench._registry_seed import database, member_id, seed_database, sign_rows
 from bench.registry import Anchor, measure_fetch
 from federation.statements import verify_subordinate_statement
