@@ -138,7 +138,8 @@ def create_app(
     )
     app.state.services = opened
     install_error_handlers(app)
-    routes = APIRouter(prefix=opened.config.path_prefix)
+    # every module's routes straight into the app under the issuer's path (no nested routers to walk)
+    prefix = opened.config.path_prefix
     for module in (
         discovery,
         entity_configuration,
@@ -148,23 +149,24 @@ def create_app(
         revocation,
         par,
     ):
-        routes.include_router(module.router())
+        app.include_router(module.router(), prefix=prefix)
     pages = Pages.create(settings, opened.config)
     for page_module in (authorization, login, consent, logout):
-        routes.include_router(page_module.router(pages))
-    routes.include_router(pages.routes())
+        app.include_router(page_module.router(pages), prefix=prefix)
+    app.include_router(pages.routes(), prefix=prefix)
+    health = APIRouter()
 
-    @routes.get("/healthz", include_in_schema=False)
+    @health.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
         return JSONResponse({"status": "ok"})
 
-    @routes.get("/readyz", include_in_schema=False)
+    @health.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> Response:
         found: IdpServices = request.app.state.services
         found.accounts.count()
         return JSONResponse({"status": "ready", "issuer": settings.issuer})
 
-    app.include_router(routes)
+    app.include_router(health, prefix=prefix)
     pages.mount(app)
     app.add_middleware(SecurityHeaders)
     return app

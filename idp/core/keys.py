@@ -8,6 +8,7 @@ Federation keys (entity statements) are a separate :class:`federation.keys.KeySt
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -28,6 +29,9 @@ class ProtocolKeys:
             raise ValueError("at least one ID token algorithm is needed")
         self._stores = dict(stores)
         self.default_alg = next(iter(self._stores))
+        # the published JWKS as JSON, with the second (store clock) it was built in: at most one
+        # rebuild per second, and at once after a rotation here
+        self._published: tuple[int, bytes] | None = None
 
     @classmethod
     def open(cls, directory: Path | None, algorithms: tuple[str, ...], *, generate: bool) -> ProtocolKeys:
@@ -56,6 +60,13 @@ class ProtocolKeys:
         """Every published key of every algorithm (``jwks_uri``)."""
         return {"keys": [key for store in self._stores.values() for key in store.public_jwks()["keys"]]}
 
+    def jwks_json(self) -> bytes:
+        """:meth:`jwks` encoded, rebuilt at most once per second of the key stores' clock."""
+        now = next(iter(self._stores.values())).now()
+        if self._published is None or self._published[0] != now:
+            self._published = (now, json.dumps(self.jwks(), separators=(",", ":")).encode())
+        return self._published[1]
+
     def key_set(self) -> KeySet:
         """The published keys as a joserfc ``KeySet``."""
         return KeySet.import_key_set(cast(Any, self.jwks()))
@@ -70,4 +81,5 @@ class ProtocolKeys:
 
     def rotate(self, *, overlap: int = DEFAULT_ROTATION_OVERLAP) -> list[str]:
         """Rotate every algorithm's key; returns the new kids."""
+        self._published = None
         return [store.rotate(overlap=overlap).kid for store in self._stores.values()]

@@ -1,7 +1,7 @@
 """Password hashing with argon2id (RFC 9106), via argon2-cffi.
 
 ``standard`` is RFC 9106 §4's second recommended option (64 MiB, 3 passes, 4 lanes); ``fast``
-(8 MiB, 1 pass) is for tests and benchmarks in ``dev`` only. A hash made with other parameters
+(1 MiB, 1 pass) is for tests and benchmarks in ``dev`` only. A hash made with other parameters
 still verifies, and :meth:`PasswordHasher.needs_rehash` says when to upgrade it at the next sign-in.
 A verification against a dummy hash is run for unknown usernames so that timing does not reveal
 whether an account exists.
@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 __all__ = ["PasswordHasher"]
 
 # (time_cost, memory_cost in KiB, parallelism)
-_PROFILES = {"standard": (3, 64 * 1024, 4), "fast": (1, 8 * 1024, 1)}
+_PROFILES = {"standard": (3, 64 * 1024, 4), "fast": (1, 1024, 1)}
 
 
 class PasswordHasher:

@@ -3,6 +3,8 @@ Trust trustmark document (``vtm``, RFC 8485 §5)."""
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -17,15 +19,18 @@ _CACHE = {"Cache-Control": "public, max-age=300"}
 def router() -> APIRouter:
     """Discovery, JWKS and trustmark routes."""
     routes = APIRouter()
+    encoded: list[bytes] = []  # the metadata never changes while the process runs: encode it once
 
     @routes.get("/.well-known/openid-configuration", summary="OpenID Provider metadata (Discovery §4)")
     async def discovery(request: Request) -> Response:
-        found = services(request)
-        return json_response(found.provider_metadata, headers=_CACHE)
+        if not encoded:
+            encoded.append(json.dumps(services(request).provider_metadata, separators=(",", ":")).encode())
+        return Response(encoded[0], media_type="application/json", headers=_CACHE)
 
     @routes.get("/jwks", summary="ID token signing keys (jwks_uri)")
     async def jwks(request: Request) -> Response:
-        return json_response(services(request).protocol_keys.jwks(), headers={"Cache-Control": "max-age=60"})
+        body = services(request).protocol_keys.jwks_json()
+        return Response(body, media_type="application/json", headers={"Cache-Control": "max-age=60"})
 
     @routes.get("/trustmark", summary="Vectors of Trust trustmark (RFC 8485 §5)")
     async def trustmark(request: Request) -> Response:

@@ -10,9 +10,12 @@ sign-in) and ends the one the browser had.
 
 from __future__ import annotations
 
+import os
+
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from idp.core import interaction as flow
 from idp.core.clients import Client
@@ -63,9 +66,24 @@ def _login_page(
     )
 
 
+class _HashingSlots:
+    """At most as many password verifications at once as there are CPUs: each argon2 verification
+    holds its memory (64 MiB with the standard cost) in its thread, so an unbounded thread pool under
+    a burst of sign-ins would be a memory exhaustion risk. Created on first use, inside the event loop."""
+
+    def __init__(self) -> None:
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    def limiter(self) -> anyio.CapacityLimiter:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(max(2, os.cpu_count() or 2))
+        return self._limiter
+
+
 def router(pages: Pages) -> APIRouter:
     """``GET`` and ``POST /login``."""
     routes = APIRouter(include_in_schema=False)
+    hashing = _HashingSlots()
 
     @routes.get("/login")
     async def login_page(request: Request) -> Response:
@@ -100,9 +118,14 @@ def router(pages: Pages) -> APIRouter:
             )
             interaction, browser_id = flow.open_interaction(found, interaction_id, browser_id)
             client = await found.clients.get(interaction.client_id)
-            # argon2 takes tens of milliseconds of CPU: off the event loop
-            outcome = await run_in_threadpool(
-                flow.sign_in, found, interaction, form.get("username") or "", form.get("password") or ""
+            # argon2 takes tens of milliseconds of CPU and 64 MiB: off the event loop, a few at a time
+            outcome = await anyio.to_thread.run_sync(
+                flow.sign_in,
+                found,
+                interaction,
+                form.get("username") or "",
+                form.get("password") or "",
+                limiter=hashing.limiter(),
             )
             if isinstance(outcome, flow.SignInFailed):
                 return _login_page(
