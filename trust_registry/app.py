@@ -17,12 +17,11 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from federation.errors import FederationError
 from federation.http import FetchPolicy
+from federation.service.web import error_response, install_framework_error_handlers
 from trust_registry.endpoints import (
     admin_members,
     admin_registry,
@@ -45,9 +44,7 @@ log = logging.getLogger("trust_registry")
 
 
 def _error(status: int, error: str, description: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(
-        {"error": error, "error_description": description}, status_code=status, headers=headers
-    )
+    return error_response(status, error, description, headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -62,24 +59,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return _error(exc.status_code, exc.error, exc.description, headers)
 
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return _error(400, "invalid_request", f"{where}: {first.get('msg')}")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 404:
-            return _error(404, "not_found", f"no endpoint at {request.url.path[:200]}")
-        if exc.status_code == 405:
-            return _error(405, "invalid_request", f"method {request.method} is not allowed here")
-        return _error(exc.status_code, "invalid_request", str(exc.detail)[:200])
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        return _error(500, "server_error", "the registry met an unexpected condition; it has been logged")
+    install_framework_error_handlers(app, log=log, who="registry")
 
 
 def create_app(
