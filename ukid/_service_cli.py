@@ -11,6 +11,7 @@ import errno
 import os
 import socket
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
@@ -22,9 +23,24 @@ if TYPE_CHECKING:
 
     from federation.service.database import Migrations
 
-__all__ = ["fail", "from_environment", "listen", "load_settings", "migrate_store", "open_app", "serve"]
+__all__ = [
+    "anchor_setting",
+    "fail",
+    "from_environment",
+    "listen",
+    "load_settings",
+    "migrate_store",
+    "open_app",
+    "serve",
+]
 
 S = TypeVar("S", bound=BaseSettings)
+
+
+def anchor_setting(value: str) -> dict[str, Any]:
+    """A ``--trust-anchor`` option, ``ENTITY_ID`` or ``ENTITY_ID=JWKS_FILE``, as a trust anchor setting."""
+    entity_id, _, jwks_file = value.partition("=")
+    return {"entity_id": entity_id, "jwks_file": Path(jwks_file) if jwks_file else None}
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

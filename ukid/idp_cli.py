@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import typer
 
 from idp.settings import IdpSettings
-from ukid._service_cli import fail, from_environment, load_settings, migrate_store, serve
+from ukid._service_cli import anchor_setting, fail, from_environment, load_settings, migrate_store, serve
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -35,12 +35,6 @@ _OPTIONS = {
 
 def _settings(overrides: dict[str, Any]) -> IdpSettings:
     return load_settings(IdpSettings, overrides, prefix=_ENV_PREFIX, options=_OPTIONS)
-
-
-def _anchor_setting(value: str) -> dict[str, Any]:
-    """``ENTITY_ID`` or ``ENTITY_ID=JWKS_FILE`` as a trust anchor setting."""
-    entity_id, _, jwks_file = value.partition("=")
-    return {"entity_id": entity_id, "jwks_file": Path(jwks_file) if jwks_file else None}
 
 
 def _banner(settings: IdpSettings, host: str, port: int) -> list[str]:
@@ -144,7 +138,7 @@ def _serve(
     if authority_hints:
         overrides["authority_hints"] = authority_hints
     if trust_anchors:
-        overrides["trust_anchors"] = [_anchor_setting(value) for value in trust_anchors]
+        overrides["trust_anchors"] = [anchor_setting(value) for value in trust_anchors]
     if trust_mark_types:
         overrides["trust_mark_types"] = trust_mark_types
     if dev:

@@ -19,7 +19,7 @@ import typer
 # The web stack (FastAPI, uvicorn, SQLAlchemy, Alembic) is imported by the commands that use it,
 # so that every other `ukid` command starts quickly.
 from trust_registry.settings import DEV_ADMIN_TOKEN, RegistrySettings, Role
-from ukid._service_cli import fail, from_environment, load_settings, migrate_store, serve
+from ukid._service_cli import anchor_setting, fail, from_environment, load_settings, migrate_store, serve
 from ukid.registry_admin_cli import add_admin_commands
 
 if TYPE_CHECKING:
@@ -65,12 +65,6 @@ def _banner(settings: RegistrySettings, host: str, port: int) -> list[str]:
     ):
         lines.append(f"  the development admin token is {DEV_ADMIN_TOKEN} (development only)")
     return lines
-
-
-def _anchor_setting(value: str) -> dict[str, Any]:
-    """``ENTITY_ID`` or ``ENTITY_ID=JWKS_FILE`` as a trust anchor setting."""
-    entity_id, _, jwks_file = value.partition("=")
-    return {"entity_id": entity_id, "jwks_file": Path(jwks_file) if jwks_file else None}
 
 
 def _serve(
@@ -147,7 +141,7 @@ def _serve(
     if authority_hints:
         overrides["authority_hints"] = authority_hints
     if trust_anchors:
-        overrides["trust_anchors"] = [_anchor_setting(value) for value in trust_anchors]
+        overrides["trust_anchors"] = [anchor_setting(value) for value in trust_anchors]
     if dev:
         overrides.update(environment="dev", generate_keys=True)
     settings = _settings(overrides)

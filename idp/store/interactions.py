@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Column, Connection, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from idp.store import StoreBase, digest
@@ -93,6 +93,19 @@ class Consent:
 class InteractionStore(StoreBase):
     """Pushed authorization requests, browser interactions (sign-in and consent), sessions and consents."""
 
+    def _mark_once(self, table: Table, key: Column[Any], secret: str, column: str) -> bool:
+        """Set ``column`` to now on the live row whose ``key`` is the digest of ``secret``; False when
+        the row is unknown, already marked or expired (PAR handles, interactions and sessions are each
+        used or ended once)."""
+        now = self.now()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(table)
+                .where(key == digest(secret), table.c[column].is_(None), table.c.expires_at > now)
+                .values({column: now})
+            )
+        return result.rowcount == 1
+
     # -- pushed authorization requests (RFC 9126) --------------------------------------------------
 
     def push(
@@ -129,18 +142,7 @@ class InteractionStore(StoreBase):
     def consume_pushed(self, request_uri: str) -> bool:
         """Mark the pushed request used; False when it is already used or has expired (RFC 9126 §4:
         a request URI is used once)."""
-        now = self.now()
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(par_requests)
-                .where(
-                    par_requests.c.handle_hash == digest(request_uri),
-                    par_requests.c.used_at.is_(None),
-                    par_requests.c.expires_at > now,
-                )
-                .values(used_at=now)
-            )
-        return result.rowcount == 1
+        return self._mark_once(par_requests, par_requests.c.handle_hash, request_uri, "used_at")
 
     # -- interactions ------------------------------------------------------------------------------
 
@@ -196,18 +198,7 @@ class InteractionStore(StoreBase):
 
     def complete(self, interaction_id: str) -> bool:
         """Mark the interaction completed; False when it already is or has expired (never replayed)."""
-        now = self.now()
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(interactions)
-                .where(
-                    interactions.c.id_hash == digest(interaction_id),
-                    interactions.c.completed_at.is_(None),
-                    interactions.c.expires_at > now,
-                )
-                .values(completed_at=now)
-            )
-        return result.rowcount == 1
+        return self._mark_once(interactions, interactions.c.id_hash, interaction_id, "completed_at")
 
     # -- sessions ----------------------------------------------------------------------------------
 
@@ -245,18 +236,7 @@ class InteractionStore(StoreBase):
 
     def end_session(self, session_id: str) -> bool:
         """End the session (sign-out); False when it was not live."""
-        now = self.now()
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(sessions)
-                .where(
-                    sessions.c.id_hash == digest(session_id),
-                    sessions.c.ended_at.is_(None),
-                    sessions.c.expires_at > now,
-                )
-                .values(ended_at=now)
-            )
-        return result.rowcount == 1
+        return self._mark_once(sessions, sessions.c.id_hash, session_id, "ended_at")
 
     # -- consents ----------------------------------------------------------------------------------
 
