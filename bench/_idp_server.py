@@ -9,6 +9,8 @@ store is migrated and its accounts created here, through its own store, before i
 
 from __future__ import annotations
 
+import atexit
+import cProfile
 import json
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -66,8 +68,18 @@ SECRET = "bench-client-secret-0123456789"
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
 
+#: When set, the provider's event-loop thread runs under :mod:`cProfile`, written here at exit.
+PROFILE_ENV = "UKID_BENCH_PROFILE"
+
+
 def idp_app() -> FastAPI:
-    """The identity provider, configured by the ``UKID_IDP_*`` environment variables."""
+    """The identity provider, configured by the ``UKID_IDP_*`` environment variables (profiled
+    when :data:`PROFILE_ENV` names a file)."""
+    target = os.environ.get(PROFILE_ENV)
+    if target:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        atexit.register(profiler.dump_stats, target)
     return create_app(IdpSettings())
 
 

@@ -30,7 +30,7 @@ from idp.core.clients import Client
 from idp.core.discovery import SCOPE_CLAIMS
 from idp.core.errors import InvalidToken
 from idp.core.id_token import pairwise_subject
-from idp.core.identity import Identity, identity_of
+from idp.core.identity import NO_IDENTITY, identity_of
 from idp.services import IdpServices
 from idp.store.accounts import Account
 from idp.store.grants import GrantRecord, ReleaseRecord
@@ -109,11 +109,11 @@ def release_claims(
     client: Client,
     grant: GrantRecord,
     account: Account,
-    identity: Identity,
     channel: Channel,
     now: int,
 ) -> dict[str, Any]:
-    """The user claims to release to ``client`` for ``channel`` (never ``sub``), recorded in ``releases``."""
+    """The user claims to release to ``client`` for ``channel`` (never ``sub``), recorded in ``releases``.
+    The citizen's evidence is read (in ``connection``) only when ``verified_claims`` are asked for."""
     part = _claim_set(grant, channel)
     plain = _requested_plain(grant, part, channel)
     elements = part.verified_elements() if part is not None else ()
@@ -130,7 +130,10 @@ def release_claims(
         if leaf is None or leaf.accepts(value):
             released[name] = value
     verified: list[dict[str, Any]] = []
-    if elements and identity.verified_claims is not None:
+    identity = (
+        identity_of(services.accounts, account, now, connection=connection) if elements else NO_IDENTITY
+    )
+    if identity.verified_claims is not None:
         moment = datetime.fromtimestamp(now, UTC)
         for selected in select_verified_claims(elements, [identity.verified_claims], moment):
             kept = _allowed_verified(selected.to_json_dict(), allowed)
@@ -160,18 +163,16 @@ def userinfo(services: IdpServices, client: Client, grant: GrantRecord) -> dict[
     """The UserInfo response (Core §5.3.2): the pairwise ``sub`` and the claims released for
     ``userinfo``; ``invalid_token`` if the account is gone."""
     now = services.now()
-    account = services.accounts.by_id(grant.account_id)
-    if account is None:
-        raise InvalidToken("the account of this access token no longer exists")
-    identity = identity_of(services.accounts, account, now)
     with services.grants.transaction() as connection:
+        account = services.accounts.by_id(grant.account_id, connection=connection)
+        if account is None:
+            raise InvalidToken("the account of this access token no longer exists")
         released = release_claims(
             services,
             connection,
             client=client,
             grant=grant,
             account=account,
-            identity=identity,
             channel="userinfo",
             now=now,
         )

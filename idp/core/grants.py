@@ -38,7 +38,6 @@ from idp.core.client_auth import AssertionUse, record_assertion
 from idp.core.clients import Client
 from idp.core.errors import InvalidGrant, InvalidScope, InvalidToken
 from idp.core.id_token import id_token
-from idp.core.identity import identity_of
 from idp.core.requests import AuthorizationRequest
 from idp.services import IdpServices
 from idp.store import digest
@@ -102,15 +101,17 @@ def issue_code(
     consented_claims: Sequence[str],
     vot: str | None,
     acr: str | None,
+    connection: Connection | None = None,
 ) -> str:
-    """Create a grant and its authorization code in one transaction; returns the code."""
+    """Create a grant and its authorization code in one transaction (the caller's, when given
+    ``connection``); returns the code."""
     code = _secret()
     now = services.now()
     grant_id = str(uuid.uuid4())
     store = services.grants
-    with store.transaction() as connection:
+    with store.writing(connection) as writer:
         store.create_grant(
-            connection,
+            writer,
             grant_id=grant_id,
             account_id=account_id,
             client_id=client.client_id,
@@ -124,7 +125,7 @@ def issue_code(
             now=now,
         )
         store.create_code(
-            connection,
+            writer,
             code_hash=digest(code),
             grant_id=grant_id,
             client_id=client.client_id,
@@ -156,7 +157,7 @@ def _issue(
     services.grants.add_tokens(connection, grant_id=grant.id, client_id=client.client_id, new=new, now=now)
     claims: dict[str, Any] = {}
     if has_id_token_claims(grant):
-        account = services.accounts.by_id(grant.account_id)
+        account = services.accounts.by_id(grant.account_id, connection=connection)
         if account is None:
             raise InvalidGrant("the account of this grant no longer exists")
         claims = release_claims(
@@ -165,7 +166,6 @@ def _issue(
             client=client,
             grant=grant,
             account=account,
-            identity=identity_of(services.accounts, account, now),
             channel="id_token",
             now=now,
         )

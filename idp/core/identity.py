@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Connection
 
 from idp.core.discovery import CLAIMS_IN_VERIFIED_CLAIMS
 from idp.store.accounts import Account, AccountStore, EvidenceRecord
@@ -176,14 +177,16 @@ def _held_claims(account: Account) -> dict[str, Any]:
     return Claims.model_validate(chosen).to_json_dict()
 
 
-def identity_of(accounts: AccountStore, account: Account, now: int) -> Identity:
+def identity_of(
+    accounts: AccountStore, account: Account, now: int, *, connection: Connection | None = None
+) -> Identity:
     """The identity ``account``'s evidence proves, as of ``now``.
 
     Evidence recorded after ``now`` (a clock set back) does not count. A record whose evidence
     object or scores are malformed is left out and logged (it never fails a sign-in). Without a
     GPG 45 profile met there is no level and no ``verified_claims``.
     """
-    records = [r for r in accounts.evidence_of(account.id) if r.verified_at <= now]
+    records = [r for r in accounts.evidence_of(account.id, connection=connection) if r.verified_at <= now]
     usable = [u for u in map(_checked, records) if u is not None]
     if not usable:
         return NO_IDENTITY

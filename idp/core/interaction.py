@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from sqlalchemy.exc import IntegrityError
+
 from idp.core.authorization import requested_claims
 from idp.core.clients import Client
 from idp.core.errors import (
@@ -52,6 +54,7 @@ __all__ = [
     "ShowConsent",
     "ShowLogin",
     "SignInFailed",
+    "SignedIn",
     "authorize",
     "check_csrf",
     "consent_answer",
@@ -186,10 +189,13 @@ def _login_needed(request: AuthorizationRequest, session: Session, now: int) -> 
 
 
 def _live(services: IdpServices, session_id: str | None) -> _Citizen | None:
-    session = services.interactions.session(session_id) if session_id else None
-    account = services.accounts.by_id(session.account_id) if session is not None else None
-    if session is None or account is None:
+    found = services.interactions.live_session(session_id) if session_id else None
+    if found is None:
         return None
+    return _citizen(services, found[1], found[0])
+
+
+def _citizen(services: IdpServices, account: Account, session: Session) -> _Citizen:
     return _Citizen(account, session, identity_of(services.accounts, account, services.now()))
 
 
@@ -245,10 +251,24 @@ def open_interaction(
     return found, browser_id
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """A successful sign-in: the new session's cookie value, the session and the account."""
+
+    session_id: str
+    session: Session
+    account: Account
+
+
 def sign_in(
-    services: IdpServices, interaction: Interaction, username: str, password: str
-) -> str | SignInFailed:
-    """Check a username and password for ``interaction``; the new session's cookie value on success.
+    services: IdpServices,
+    interaction: Interaction,
+    username: str,
+    password: str,
+    previous_session: str | None = None,
+) -> SignedIn | SignInFailed:
+    """Check a username and password for ``interaction``; the new session on success (the browser's
+    ``previous_session`` is ended with it, in the same transaction).
 
     A wrong password, an unknown username and a locked account give the same answer, in about the
     same time (the password hasher runs a dummy verification for unknown names). Failures are
@@ -274,27 +294,26 @@ def sign_in(
         services.accounts.reset_failures(account.id)
     if services.passwords.needs_rehash(account.password_hash):
         services.accounts.set_password_hash(account.id, services.passwords.hash(password))
-    session_id = services.interactions.start_session(
+    session_id, session = services.interactions.start_session(
         account.id,
         auth_time=now,
         amr=list(PASSWORD_AMR),
         credential=PASSWORD_CREDENTIAL,
         lifetime=services.config.session_lifetime,
+        interaction_id=interaction.id,
+        previous=previous_session,
     )
-    services.interactions.signed_in(interaction.id, account.id)
-    return session_id
+    return SignedIn(session_id, session, account)
 
 
 async def signed_in(
-    services: IdpServices, client: Client, interaction: Interaction, session_id: str, browser_id: str
+    services: IdpServices, client: Client, interaction: Interaction, outcome: SignedIn, browser_id: str
 ) -> Next:
     """What follows a successful sign-in: the vector check, then consent or the code."""
-    live = _live(services, session_id)
-    if live is None:  # pragma: no cover - the session was created a moment ago
-        return ShowLogin(interaction.id)
+    citizen = _citizen(services, outcome.account, outcome.session)
     request = AuthorizationRequest.from_json(interaction.request)
     return await _authenticated(
-        services, client, request, live, interaction_id=interaction.id, browser_id=browser_id
+        services, client, request, citizen, interaction_id=interaction.id, browser_id=browser_id
     )
 
 
@@ -302,10 +321,10 @@ def consent_context(
     services: IdpServices, interaction: Interaction, session_id: str | None
 ) -> Account | None:
     """The citizen signed in for ``interaction`` in this browser (None: they must sign in again)."""
-    session = services.interactions.session(session_id) if session_id else None
-    if session is None or interaction.account_id is None or session.account_id != interaction.account_id:
+    found = services.interactions.live_session(session_id) if session_id else None
+    if found is None or interaction.account_id is None or found[1].id != interaction.account_id:
         return None
-    return services.accounts.by_id(session.account_id)
+    return found[1]
 
 
 async def consent_answer(
@@ -381,11 +400,15 @@ def _vector(citizen: _Citizen, request: AuthorizationRequest) -> str | None:
     return vot
 
 
+def _completed() -> InteractionProblem:
+    return InteractionProblem(
+        "completed", "This sign-in has already been completed. Go back to the service you were using."
+    )
+
+
 def _complete(services: IdpServices, interaction_id: str) -> None:
     if not services.interactions.complete(interaction_id):
-        raise InteractionProblem(
-            "completed", "This sign-in has already been completed. Go back to the service you were using."
-        )
+        raise _completed()
 
 
 async def _issue(
@@ -398,29 +421,43 @@ async def _issue(
     interaction_id: str | None,
     remember: bool,
 ) -> Redirect:
-    """Issue the code (and remember the consent given): the successful response (Core §3.1.2.5)."""
-    if interaction_id is not None:
-        _complete(services, interaction_id)
+    """Issue the code (and remember the consent given): the successful response (Core §3.1.2.5).
+
+    One transaction completes the interaction, creates the grant and its code and records the
+    consent; it is retried once if a concurrent first consent of the same citizen and client won."""
     names = requested_claims(request)
-    code = issue_code(
-        services,
-        client=client,
-        request=request,
-        account_id=citizen.account.id,
-        auth_time=citizen.session.auth_time,
-        amr=list(citizen.session.amr),
-        consented_claims=list(names),
-        vot=vot,
-        acr=acr_for(citizen.identity) if request.acr_values else None,
-    )
-    if remember:
-        services.interactions.record_consent(
-            citizen.account.id,
-            client.client_id,
-            organization_name=client.organization_name,
-            scopes=request.scope,
-            claims=names,
-        )
+    for attempt in range(2):
+        try:
+            with services.grants.transaction() as connection:
+                if interaction_id is not None and not services.interactions.complete(
+                    interaction_id, connection=connection
+                ):
+                    raise _completed()
+                code = issue_code(
+                    services,
+                    client=client,
+                    request=request,
+                    account_id=citizen.account.id,
+                    auth_time=citizen.session.auth_time,
+                    amr=list(citizen.session.amr),
+                    consented_claims=list(names),
+                    vot=vot,
+                    acr=acr_for(citizen.identity) if request.acr_values else None,
+                    connection=connection,
+                )
+                if remember:
+                    services.interactions.record_consent(
+                        connection,
+                        citizen.account.id,
+                        client.client_id,
+                        organization_name=client.organization_name,
+                        scopes=request.scope,
+                        claims=names,
+                    )
+            break
+        except IntegrityError:
+            if attempt:  # pragma: no cover - lost two races in a row
+                raise
     return Redirect(
         response_location(
             request.redirect_uri, {"code": code, "state": request.state, "iss": services.config.issuer}

@@ -125,22 +125,20 @@ def router(pages: Pages) -> APIRouter:
                 interaction,
                 form.get("username") or "",
                 form.get("password") or "",
+                cookie_value(request, SESSION_COOKIE),
                 limiter=hashing.limiter(),
             )
             if isinstance(outcome, flow.SignInFailed):
                 return _login_page(
                     pages, found, interaction, client, browser_id, username=outcome.username, failed=True
                 )
-            previous = cookie_value(request, SESSION_COOKIE)
-            if previous is not None:
-                found.interactions.end_session(previous)
             step = await flow.signed_in(found, client, interaction, outcome, browser_id)
         except InteractionProblem as exc:
             return pages.problem(exc)
         except OAuthError as exc:
             return pages.oauth_error(exc)
         response = next_response(pages, step)
-        pages.cookies.set(response, SESSION_COOKIE, outcome, found.config.session_lifetime)
+        pages.cookies.set(response, SESSION_COOKIE, outcome.session_id, found.config.session_lifetime)
         return response
 
     return routes

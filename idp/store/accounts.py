@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
-from idp.store import StoreBase
+from idp.store import Clock, Compiled, StoreBase, decode_json
 from idp.tables import accounts, evidence
 
-__all__ = ["Account", "AccountStore", "EvidenceRecord"]
+__all__ = ["ACCOUNT_COLUMNS", "Account", "AccountStore", "EvidenceRecord", "account_from"]
 
 
 @dataclass(frozen=True)
@@ -43,20 +45,38 @@ class EvidenceRecord:
     verified_at: int
 
 
-def _account(row: Any) -> Account:
+#: The account columns, labelled ``a_<name>`` so that they can be joined with other tables.
+ACCOUNT_COLUMNS = tuple(c.label(f"a_{c.name}") for c in accounts.c)
+_BY_ID = select(*ACCOUNT_COLUMNS).where(accounts.c.id == bindparam("account_id"))
+_BY_USERNAME = select(*ACCOUNT_COLUMNS).where(func.lower(accounts.c.username) == bindparam("username"))
+_EVIDENCE = (
+    select(evidence)
+    .where(evidence.c.account_id == bindparam("account_id"))
+    .order_by(evidence.c.verified_at, evidence.c.id)
+)
+
+
+def account_from(row: Mapping[str, Any]) -> Account:
+    """The account in a row of :data:`ACCOUNT_COLUMNS` (read by :class:`idp.store.Compiled`)."""
     return Account(
-        id=row.id,
-        username=row.username,
-        password_hash=row.password_hash,
-        claims=dict(row.claims),
-        failed_logins=row.failed_logins,
-        locked_until=row.locked_until,
-        created_at=row.created_at,
+        id=row["a_id"],
+        username=row["a_username"],
+        password_hash=row["a_password_hash"],
+        claims=dict(decode_json(row["a_claims"])),
+        failed_logins=row["a_failed_logins"],
+        locked_until=row["a_locked_until"],
+        created_at=row["a_created_at"],
     )
 
 
 class AccountStore(StoreBase):
     """Accounts and evidence."""
+
+    def __init__(self, engine: Engine, clock: Clock = time.time) -> None:
+        super().__init__(engine, clock)
+        self._by_id = Compiled(_BY_ID, engine)
+        self._by_username = Compiled(_BY_USERNAME, engine)
+        self._evidence = Compiled(_EVIDENCE, engine, json_columns=("evidence", "scores"))
 
     def create(self, username: str, password_hash: str, claims: dict[str, Any]) -> Account:
         """A new account; ``ValueError`` when the username is taken."""
@@ -81,16 +101,14 @@ class AccountStore(StoreBase):
     def by_username(self, username: str) -> Account | None:
         """The account signed in as ``username`` (case-insensitive), if any."""
         with self.engine.connect() as connection:
-            row = connection.execute(
-                select(accounts).where(func.lower(accounts.c.username) == username.lower())
-            ).first()
-        return _account(row) if row is not None else None
+            row = self._by_username.first(connection, {"username": username.lower()})
+        return account_from(row) if row is not None else None
 
-    def by_id(self, account_id: str) -> Account | None:
-        """The account ``account_id``, if any."""
-        with self.engine.connect() as connection:
-            row = connection.execute(select(accounts).where(accounts.c.id == account_id)).first()
-        return _account(row) if row is not None else None
+    def by_id(self, account_id: str, *, connection: Connection | None = None) -> Account | None:
+        """The account ``account_id``, if any (in the caller's transaction when given one)."""
+        with self.reading(connection) as reader:
+            row = self._by_id.first(reader, {"account_id": account_id})
+        return account_from(row) if row is not None else None
 
     def count(self) -> int:
         """How many accounts there are."""
@@ -145,22 +163,18 @@ class AccountStore(StoreBase):
             )
         return record
 
-    def evidence_of(self, account_id: str) -> list[EvidenceRecord]:
-        """The account's evidence, oldest first."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(evidence)
-                .where(evidence.c.account_id == account_id)
-                .order_by(evidence.c.verified_at, evidence.c.id)
-            ).all()
+    def evidence_of(self, account_id: str, *, connection: Connection | None = None) -> list[EvidenceRecord]:
+        """The account's evidence, oldest first (in the caller's transaction when given one)."""
+        with self.reading(connection) as reader:
+            rows = self._evidence.all(reader, {"account_id": account_id})
         return [
             EvidenceRecord(
-                id=row.id,
-                account_id=row.account_id,
-                type=row.type,
-                evidence=dict(row.evidence),
-                scores=dict(row.scores),
-                verified_at=row.verified_at,
+                id=row["id"],
+                account_id=row["account_id"],
+                type=row["type"],
+                evidence=dict(row["evidence"]),
+                scores=dict(row["scores"]),
+                verified_at=row["verified_at"],
             )
             for row in rows
         ]

@@ -8,18 +8,16 @@ SHA-256 digests (:func:`idp.store.digest`).
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ClauseElement
 
-from idp.store import Clock, StoreBase
+from idp.store import Clock, Compiled, StoreBase, decode_json
 from idp.tables import client_assertions, codes, grants, releases, tokens
 
 __all__ = ["CodeRecord", "GrantRecord", "GrantStore", "NewToken", "ReleaseRecord", "TokenRecord"]
@@ -113,23 +111,18 @@ _GRANT_COLUMNS = (
 )
 
 
-def _json(value: Any) -> Any:
-    """A JSON column as read by the DBAPI: text on SQLite, decoded already on PostgreSQL."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def _grant(row: Mapping[str, Any]) -> GrantRecord:
     return GrantRecord(
         id=row["g_id"],
         account_id=row["g_account_id"],
         client_id=row["g_client_id"],
         scope=tuple(row["g_scope"].split()),
-        claims_request=_json(row["g_claims_request"]),
-        consented_claims=frozenset(_json(row["g_consented_claims"])),
+        claims_request=decode_json(row["g_claims_request"]),
+        consented_claims=frozenset(decode_json(row["g_consented_claims"])),
         vot=row["g_vot"],
         acr=row["g_acr"],
         auth_time=row["g_auth_time"],
-        amr=tuple(_json(row["g_amr"])),
+        amr=tuple(decode_json(row["g_amr"])),
         created_at=row["g_created_at"],
         revoked_at=row["g_revoked_at"],
     )
@@ -148,56 +141,6 @@ def _token(row: Mapping[str, Any]) -> TokenRecord:
     )
 
 
-class _Compiled:
-    """A statement compiled once for the engine's dialect and run on the DBAPI cursor.
-
-    The token endpoint's hot path: SQLAlchemy's per-execution work (cache key, parameter
-    processing, result wrapping) costs 20-50 us a statement, the DBAPI call 3 us. Only statements
-    without type processing (no JSON parameters) are run this way; JSON results are decoded by
-    :func:`_json`. They run inside the SQLAlchemy transaction of the connection given.
-    """
-
-    def __init__(self, statement: ClauseElement, engine: Engine, columns: Sequence[str] = ()) -> None:
-        compiled = statement.compile(dialect=engine.dialect)
-        self.sql = compiled.string
-        positions = getattr(compiled, "positiontup", None)  # positional paramstyles (SQLite's qmark)
-        self.order: tuple[str, ...] | None = tuple(positions) if positions else None
-        self.columns = tuple(columns)
-
-    def _params(self, values: Mapping[str, Any]) -> Any:
-        return tuple(values[name] for name in self.order) if self.order is not None else dict(values)
-
-    def _cursor(self, connection: Connection) -> Any:
-        return connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-
-    def first(self, connection: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The first row, by column name."""
-        cursor = self._cursor(connection)
-        try:
-            cursor.execute(self.sql, self._params(values))
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        return None if row is None else dict(zip(self.columns, row, strict=True))
-
-    def rowcount(self, connection: Connection, values: Mapping[str, Any]) -> int:
-        """Run it; how many rows it changed."""
-        cursor = self._cursor(connection)
-        try:
-            cursor.execute(self.sql, self._params(values))
-            return int(cursor.rowcount)
-        finally:
-            cursor.close()
-
-    def many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run it once per row (``executemany``)."""
-        cursor = self._cursor(connection)
-        try:
-            cursor.executemany(self.sql, [self._params(row) for row in rows])
-        finally:
-            cursor.close()
-
-
 _TOKEN_WITH_GRANT = (
     select(tokens, *_GRANT_COLUMNS)
     .join(grants, grants.c.id == tokens.c.grant_id)
@@ -209,6 +152,11 @@ _USE_REFRESH = (
     .values(used_at=bindparam("now"))
 )
 _TOKEN_COLUMNS = ("token_hash", "grant_id", "kind", "client_id", "created_at", "expires_at")
+
+
+def _insert_all(table: Table, *left_out: str) -> ClauseElement:
+    """INSERT of every column of ``table`` but ``left_out``, each a parameter of its name."""
+    return insert(table).values({c.name: bindparam(c.name) for c in table.c if c.name not in left_out})
 
 
 def _remember_assertion(dialect: str) -> ClauseElement:
@@ -238,23 +186,24 @@ class GrantStore(StoreBase):
 
     def __init__(self, engine: Engine, clock: Clock = time.time) -> None:
         super().__init__(engine, clock)
-        self._token_with_grant = _Compiled(
+        self._token_with_grant = Compiled(
             _TOKEN_WITH_GRANT, engine, [c.name for c in _TOKEN_WITH_GRANT.selected_columns]
         )
-        self._use_refresh = _Compiled(_USE_REFRESH, engine)
-        self._add_token = _Compiled(insert(tokens).values({c: bindparam(c) for c in _TOKEN_COLUMNS}), engine)
-        self._remember = _Compiled(_remember_assertion(engine.dialect.name), engine, ["key_hash"])
+        self._use_refresh = Compiled(_USE_REFRESH, engine)
+        self._add_grant = Compiled(
+            _insert_all(grants, "revoked_at"),
+            engine,
+            json_params=("claims_request", "consented_claims", "amr"),
+        )
+        self._add_code = Compiled(_insert_all(codes, "used_at"), engine)
+        self._add_release = Compiled(_insert_all(releases, "id"), engine, json_params=("claims",))
+        self._add_token = Compiled(insert(tokens).values({c: bindparam(c) for c in _TOKEN_COLUMNS}), engine)
+        self._remember = Compiled(_remember_assertion(engine.dialect.name), engine, ["key_hash"])
 
     @property
     def network_database(self) -> bool:
         """True when the store is across the network (PostgreSQL): wait for it in a worker thread."""
         return self.engine.dialect.name != "sqlite"
-
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        with self.engine.begin() as connection:
-            yield connection
 
     # grants and codes -------------------------------------------------------------------------
 
@@ -275,20 +224,21 @@ class GrantStore(StoreBase):
         now: int,
     ) -> None:
         """Store a new grant."""
-        connection.execute(
-            insert(grants).values(
-                id=grant_id,
-                account_id=account_id,
-                client_id=client_id,
-                scope=" ".join(scope),
-                claims_request=claims_request,
-                consented_claims=sorted(set(consented_claims)),
-                vot=vot,
-                acr=acr,
-                auth_time=auth_time,
-                amr=list(amr),
-                created_at=now,
-            )
+        self._add_grant.rowcount(
+            connection,
+            {
+                "id": grant_id,
+                "account_id": account_id,
+                "client_id": client_id,
+                "scope": " ".join(scope),
+                "claims_request": claims_request,
+                "consented_claims": sorted(set(consented_claims)),
+                "vot": vot,
+                "acr": acr,
+                "auth_time": auth_time,
+                "amr": list(amr),
+                "created_at": now,
+            },
         )
 
     def create_code(
@@ -304,16 +254,17 @@ class GrantStore(StoreBase):
         expires_at: int,
     ) -> None:
         """Store an authorization code (its digest) bound to the grant."""
-        connection.execute(
-            insert(codes).values(
-                code_hash=code_hash,
-                grant_id=grant_id,
-                client_id=client_id,
-                redirect_uri=redirect_uri,
-                code_challenge=code_challenge,
-                nonce=nonce,
-                expires_at=expires_at,
-            )
+        self._add_code.rowcount(
+            connection,
+            {
+                "code_hash": code_hash,
+                "grant_id": grant_id,
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+                "code_challenge": code_challenge,
+                "nonce": nonce,
+                "expires_at": expires_at,
+            },
         )
 
     def code_with_grant(
@@ -418,16 +369,17 @@ class GrantStore(StoreBase):
 
     def record_release(self, connection: Connection, release: ReleaseRecord) -> None:
         """Record a release of claims to a client."""
-        connection.execute(
-            insert(releases).values(
-                account_id=release.account_id,
-                client_id=release.client_id,
-                organization_name=release.organization_name,
-                channel=release.channel,
-                claims=list(release.claims),
-                level=release.level,
-                released_at=release.released_at,
-            )
+        self._add_release.rowcount(
+            connection,
+            {
+                "account_id": release.account_id,
+                "client_id": release.client_id,
+                "organization_name": release.organization_name,
+                "channel": release.channel,
+                "claims": list(release.claims),
+                "level": release.level,
+                "released_at": release.released_at,
+            },
         )
 
     def releases_of(self, account_id: str) -> list[ReleaseRecord]:

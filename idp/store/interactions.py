@@ -8,15 +8,16 @@ consumed, and an interaction completed, by one conditional ``UPDATE`` that only 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Column, Connection, Engine, Table, bindparam, insert, select, update
 
-from idp.store import StoreBase, digest
-from idp.tables import consents, interactions, par_requests, sessions
+from idp.store import Clock, Compiled, StoreBase, digest
+from idp.store.accounts import ACCOUNT_COLUMNS, Account, account_from
+from idp.tables import accounts, consents, interactions, par_requests, sessions
 
 __all__ = [
     "REQUEST_URI_PREFIX",
@@ -90,21 +91,72 @@ class Consent:
         return set(scopes) <= self.scopes and set(claims) <= self.claims
 
 
+def _mark_once(table: Table, key: Column[Any], column: str) -> Any:
+    """Set ``column`` to now on the live row whose ``key`` is given; no row changes when it is
+    unknown, already marked or expired (PAR handles, interactions and sessions are used or ended once)."""
+    return (
+        update(table)
+        .where(key == bindparam("key"), table.c[column].is_(None), table.c.expires_at > bindparam("now"))
+        .values({column: bindparam("now")})
+    )
+
+
+_INTERACTION = select(interactions).where(interactions.c.id_hash == bindparam("id_hash"))
+_BEGIN = insert(interactions).values(
+    {c.name: bindparam(c.name) for c in interactions.c if c.name != "completed_at"}
+)
+_SIGNED_IN = (
+    update(interactions)
+    .where(interactions.c.id_hash == bindparam("id_hash"), interactions.c.completed_at.is_(None))
+    .values(account_id=bindparam("account_id"))
+)
+_START_SESSION = insert(sessions).values(
+    {c.name: bindparam(c.name) for c in sessions.c if c.name != "ended_at"}
+)
+_LIVE_SESSION = (
+    select(sessions, *ACCOUNT_COLUMNS)
+    .join(accounts, accounts.c.id == sessions.c.account_id)
+    .where(
+        sessions.c.id_hash == bindparam("id_hash"),
+        sessions.c.ended_at.is_(None),
+        sessions.c.expires_at > bindparam("now"),
+    )
+)
+_CONSENT = select(consents).where(
+    consents.c.account_id == bindparam("account_id"), consents.c.client_id == bindparam("client_id")
+)
+_CONSENT_VALUES = ("organization_name", "scopes", "claims", "granted_at", "revoked_at")
+_ADD_CONSENT = insert(consents).values({c.name: bindparam(c.name) for c in consents.c})
+_UPDATE_CONSENT = (
+    update(consents)
+    .where(consents.c.account_id == bindparam("account_id"), consents.c.client_id == bindparam("client_id"))
+    .values({name: bindparam(f"new_{name}") for name in _CONSENT_VALUES})
+)
+
+
 class InteractionStore(StoreBase):
     """Pushed authorization requests, browser interactions (sign-in and consent), sessions and consents."""
 
-    def _mark_once(self, table: Table, key: Column[Any], secret: str, column: str) -> bool:
-        """Set ``column`` to now on the live row whose ``key`` is the digest of ``secret``; False when
-        the row is unknown, already marked or expired (PAR handles, interactions and sessions are each
-        used or ended once)."""
-        now = self.now()
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(table)
-                .where(key == digest(secret), table.c[column].is_(None), table.c.expires_at > now)
-                .values({column: now})
-            )
-        return result.rowcount == 1
+    def __init__(self, engine: Engine, clock: Clock = time.time) -> None:
+        super().__init__(engine, clock)
+        self._use_pushed = Compiled(_mark_once(par_requests, par_requests.c.handle_hash, "used_at"), engine)
+        self._complete = Compiled(_mark_once(interactions, interactions.c.id_hash, "completed_at"), engine)
+        self._end_session = Compiled(_mark_once(sessions, sessions.c.id_hash, "ended_at"), engine)
+        self._interaction = Compiled(_INTERACTION, engine, json_columns=("request",))
+        self._begin = Compiled(_BEGIN, engine, json_params=("request",))
+        self._signed_in = Compiled(_SIGNED_IN, engine)
+        self._start_session = Compiled(_START_SESSION, engine, json_params=("amr",))
+        self._live_session = Compiled(_LIVE_SESSION, engine, json_columns=("amr",))
+        self._consent = Compiled(_CONSENT, engine, json_columns=("scopes", "claims"))
+        self._add_consent = Compiled(_ADD_CONSENT, engine, json_params=("scopes", "claims"))
+        self._update_consent = Compiled(_UPDATE_CONSENT, engine, json_params=("new_scopes", "new_claims"))
+
+    def _mark(self, statement: Compiled, secret: str, connection: Connection | None) -> bool:
+        values = {"key": digest(secret), "now": self.now()}
+        if connection is not None:
+            return statement.rowcount(connection, values) == 1
+        with self.engine.begin() as own:
+            return statement.rowcount(own, values) == 1
 
     # -- pushed authorization requests (RFC 9126) --------------------------------------------------
 
@@ -142,7 +194,7 @@ class InteractionStore(StoreBase):
     def consume_pushed(self, request_uri: str) -> bool:
         """Mark the pushed request used; False when it is already used or has expired (RFC 9126 §4:
         a request URI is used once)."""
-        return self._mark_once(par_requests, par_requests.c.handle_hash, request_uri, "used_at")
+        return self._mark(self._use_pushed, request_uri, None)
 
     # -- interactions ------------------------------------------------------------------------------
 
@@ -152,155 +204,140 @@ class InteractionStore(StoreBase):
         """A new interaction bound to the browser ``browser_id``; returns its ID."""
         interaction_id = new_handle()
         now = self.now()
+        values = {
+            "id_hash": digest(interaction_id),
+            "browser_hash": digest(browser_id),
+            "client_id": client_id,
+            "request": request,
+            "account_id": account_id,
+            "created_at": now,
+            "expires_at": now + lifetime,
+        }
         with self.engine.begin() as connection:
-            connection.execute(
-                insert(interactions).values(
-                    id_hash=digest(interaction_id),
-                    browser_hash=digest(browser_id),
-                    client_id=client_id,
-                    request=request,
-                    account_id=account_id,
-                    created_at=now,
-                    expires_at=now + lifetime,
-                )
-            )
+            self._begin.rowcount(connection, values)
         return interaction_id
 
     def interaction(self, interaction_id: str) -> Interaction | None:
         """The interaction ``interaction_id`` (expired or completed included), if any."""
         with self.engine.connect() as connection:
-            row = connection.execute(
-                select(interactions).where(interactions.c.id_hash == digest(interaction_id))
-            ).first()
+            row = self._interaction.first(connection, {"id_hash": digest(interaction_id)})
         if row is None:
             return None
         return Interaction(
             id=interaction_id,
-            browser_hash=row.browser_hash,
-            client_id=row.client_id,
-            request=dict(row.request),
-            account_id=row.account_id,
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            completed_at=row.completed_at,
+            browser_hash=row["browser_hash"],
+            client_id=row["client_id"],
+            request=dict(row["request"]),
+            account_id=row["account_id"],
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+            completed_at=row["completed_at"],
         )
 
-    def signed_in(self, interaction_id: str, account_id: str) -> None:
-        """Record who signed in for the interaction."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(interactions)
-                .where(
-                    interactions.c.id_hash == digest(interaction_id), interactions.c.completed_at.is_(None)
-                )
-                .values(account_id=account_id)
-            )
-
-    def complete(self, interaction_id: str) -> bool:
-        """Mark the interaction completed; False when it already is or has expired (never replayed)."""
-        return self._mark_once(interactions, interactions.c.id_hash, interaction_id, "completed_at")
+    def complete(self, interaction_id: str, *, connection: Connection | None = None) -> bool:
+        """Mark the interaction completed; False when it already is or has expired (never replayed).
+        In the caller's transaction when given ``connection``."""
+        return self._mark(self._complete, interaction_id, connection)
 
     # -- sessions ----------------------------------------------------------------------------------
 
     def start_session(
-        self, account_id: str, *, auth_time: int, amr: list[str], credential: str, lifetime: int
-    ) -> str:
-        """A new sign-in session; returns the cookie value naming it."""
+        self,
+        account_id: str,
+        *,
+        auth_time: int,
+        amr: list[str],
+        credential: str,
+        lifetime: int,
+        interaction_id: str | None = None,
+        previous: str | None = None,
+    ) -> tuple[str, Session]:
+        """A new sign-in session: its cookie value and the session. In the same transaction, the
+        citizen is recorded as signed in for ``interaction_id`` and the ``previous`` session of the
+        browser is ended."""
         session_id = new_handle()
+        session = Session(account_id, auth_time, tuple(amr), credential, auth_time + lifetime)
+        values = {
+            "id_hash": digest(session_id),
+            "account_id": account_id,
+            "auth_time": auth_time,
+            "amr": amr,
+            "credential": credential,
+            "expires_at": session.expires_at,
+        }
         with self.engine.begin() as connection:
-            connection.execute(
-                insert(sessions).values(
-                    id_hash=digest(session_id),
-                    account_id=account_id,
-                    auth_time=auth_time,
-                    amr=amr,
-                    credential=credential,
-                    expires_at=auth_time + lifetime,
+            self._start_session.rowcount(connection, values)
+            if interaction_id is not None:
+                self._signed_in.rowcount(
+                    connection, {"id_hash": digest(interaction_id), "account_id": account_id}
                 )
-            )
-        return session_id
+            if previous is not None:
+                self._mark(self._end_session, previous, connection)
+        return session_id, session
+
+    def live_session(self, session_id: str) -> tuple[Session, Account] | None:
+        """The live session ``session_id`` (not ended, not expired) and its account, if any (one
+        statement)."""
+        with self.engine.connect() as connection:
+            row = self._live_session.first(connection, {"id_hash": digest(session_id), "now": self.now()})
+        if row is None:
+            return None
+        session = Session(
+            row["account_id"], row["auth_time"], tuple(row["amr"]), row["credential"], row["expires_at"]
+        )
+        return session, account_from(row)
 
     def session(self, session_id: str) -> Session | None:
         """The live session ``session_id`` (not ended, not expired), if any."""
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(sessions).where(
-                    sessions.c.id_hash == digest(session_id),
-                    sessions.c.ended_at.is_(None),
-                    sessions.c.expires_at > self.now(),
-                )
-            ).first()
-        if row is None:
-            return None
-        return Session(row.account_id, row.auth_time, tuple(row.amr), row.credential, row.expires_at)
+        found = self.live_session(session_id)
+        return found[0] if found is not None else None
 
     def end_session(self, session_id: str) -> bool:
         """End the session (sign-out); False when it was not live."""
-        return self._mark_once(sessions, sessions.c.id_hash, session_id, "ended_at")
+        return self._mark(self._end_session, session_id, None)
 
     # -- consents ----------------------------------------------------------------------------------
+
+    def _consent_row(self, connection: Connection, account_id: str, client_id: str) -> dict[str, Any] | None:
+        return self._consent.first(connection, {"account_id": account_id, "client_id": client_id})
 
     def consent(self, account_id: str, client_id: str) -> Consent | None:
         """The citizen's standing consent for the client, if any (revoked ones are not)."""
         with self.engine.connect() as connection:
-            row = connection.execute(
-                select(consents).where(
-                    consents.c.account_id == account_id,
-                    consents.c.client_id == client_id,
-                    consents.c.revoked_at.is_(None),
-                )
-            ).first()
-        if row is None:
+            row = self._consent_row(connection, account_id, client_id)
+        if row is None or row["revoked_at"] is not None:
             return None
         return Consent(
-            row.account_id, row.client_id, frozenset(row.scopes), frozenset(row.claims), row.granted_at
+            row["account_id"],
+            row["client_id"],
+            frozenset(row["scopes"]),
+            frozenset(row["claims"]),
+            row["granted_at"],
         )
 
     def record_consent(
         self,
-        account_id: str,
-        client_id: str,
-        *,
-        organization_name: str,
-        scopes: Collection[str],
-        claims: Collection[str],
-    ) -> None:
-        """Remember what the citizen agreed to, added to what they agreed to before."""
-        for attempt in range(2):
-            try:
-                with self.engine.begin() as connection:
-                    self._merge_consent(
-                        connection, account_id, client_id, organization_name, scopes=scopes, claims=claims
-                    )
-                return
-            except IntegrityError:
-                if attempt:  # pragma: no cover - lost two races in a row
-                    raise
-                # another request inserted it first: merge into that one
-
-    def _merge_consent(
-        self,
         connection: Connection,
         account_id: str,
         client_id: str,
-        organization_name: str,
         *,
+        organization_name: str,
         scopes: Collection[str],
         claims: Collection[str],
     ) -> None:
-        where = (consents.c.account_id == account_id, consents.c.client_id == client_id)
-        row = connection.execute(select(consents).where(*where)).first()
-        earlier = row is not None and row.revoked_at is None
+        """Remember what the citizen agreed to, added to what they agreed to before, in the caller's
+        transaction (which a concurrent first consent makes fail with ``IntegrityError``: retry it)."""
+        row = self._consent_row(connection, account_id, client_id)
+        earlier = row is not None and row["revoked_at"] is None
         values = {
             "organization_name": organization_name,
-            "scopes": sorted(set(scopes) | (set(row.scopes) if row is not None and earlier else set())),
-            "claims": sorted(set(claims) | (set(row.claims) if row is not None and earlier else set())),
+            "scopes": sorted(set(scopes) | (set(row["scopes"]) if row is not None and earlier else set())),
+            "claims": sorted(set(claims) | (set(row["claims"]) if row is not None and earlier else set())),
             "granted_at": self.now(),
             "revoked_at": None,
         }
+        key = {"account_id": account_id, "client_id": client_id}
         if row is not None:
-            connection.execute(update(consents).where(*where).values(values))
+            self._update_consent.rowcount(connection, key | {f"new_{k}": v for k, v in values.items()})
         else:
-            connection.execute(
-                insert(consents).values({"account_id": account_id, "client_id": client_id, **values})
-            )
+            self._add_consent.rowcount(connection, key | values)
