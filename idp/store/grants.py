@@ -146,6 +146,16 @@ _TOKEN_WITH_GRANT = (
     .join(grants, grants.c.id == tokens.c.grant_id)
     .where(tokens.c.token_hash == bindparam("token_hash"))
 )
+_CODE_WITH_GRANT = (
+    select(codes, *_GRANT_COLUMNS)
+    .join(grants, grants.c.id == codes.c.grant_id)
+    .where(codes.c.code_hash == bindparam("code_hash"))
+)
+_USE_CODE = (
+    update(codes)
+    .where(codes.c.code_hash == bindparam("code_hash"), codes.c.used_at.is_(None))
+    .values(used_at=bindparam("now"))
+)
 _USE_REFRESH = (
     update(tokens)
     .where(tokens.c.token_hash == bindparam("token_hash"), tokens.c.used_at.is_(None))
@@ -190,6 +200,8 @@ class GrantStore(StoreBase):
             _TOKEN_WITH_GRANT, engine, [c.name for c in _TOKEN_WITH_GRANT.selected_columns]
         )
         self._use_refresh = Compiled(_USE_REFRESH, engine)
+        self._code_with_grant = Compiled(_CODE_WITH_GRANT, engine)
+        self._use_code = Compiled(_USE_CODE, engine)
         self._add_grant = Compiled(
             _insert_all(grants, "revoked_at"),
             engine,
@@ -270,32 +282,25 @@ class GrantStore(StoreBase):
     def code_with_grant(
         self, connection: Connection, code_hash: str
     ) -> tuple[CodeRecord, GrantRecord] | None:
-        """The code with digest ``code_hash`` and its grant, if any."""
-        row = connection.execute(
-            select(codes, *_GRANT_COLUMNS)
-            .join(grants, grants.c.id == codes.c.grant_id)
-            .where(codes.c.code_hash == code_hash)
-        ).first()
+        """The code with digest ``code_hash`` and its grant, if any (one statement)."""
+        row = self._code_with_grant.first(connection, {"code_hash": code_hash})
         if row is None:
             return None
         code = CodeRecord(
-            code_hash=row.code_hash,
-            grant_id=row.grant_id,
-            client_id=row.client_id,
-            redirect_uri=row.redirect_uri,
-            code_challenge=row.code_challenge,
-            nonce=row.nonce,
-            expires_at=row.expires_at,
-            used_at=row.used_at,
+            code_hash=row["code_hash"],
+            grant_id=row["grant_id"],
+            client_id=row["client_id"],
+            redirect_uri=row["redirect_uri"],
+            code_challenge=row["code_challenge"],
+            nonce=row["nonce"],
+            expires_at=row["expires_at"],
+            used_at=row["used_at"],
         )
-        return code, _grant(dict(row._mapping))
+        return code, _grant(row)
 
     def use_code(self, connection: Connection, code_hash: str, now: int) -> bool:
         """Mark the code used; False if it already was (a concurrent exchange won)."""
-        result = connection.execute(
-            update(codes).where(codes.c.code_hash == code_hash, codes.c.used_at.is_(None)).values(used_at=now)
-        )
-        return result.rowcount == 1
+        return self._use_code.rowcount(connection, {"code_hash": code_hash, "now": now}) == 1
 
     # tokens ------------------------------------------------------------------------------------
 
