@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from federation.errors import FederationError
@@ -36,7 +36,7 @@ from idp.endpoints import (
     token,
     userinfo,
 )
-from idp.endpoints._http import NO_STORE
+from idp.endpoints._http import NO_STORE, Routes
 from idp.endpoints._pages import Pages
 from idp.services import IdpServices, open_services
 from idp.settings import IdpSettings
@@ -85,6 +85,23 @@ def install_error_handlers(app: FastAPI) -> None:
     install_framework_error_handlers(app, log=log, who="provider", headers=NO_STORE)
 
 
+def _health(settings: IdpSettings) -> Routes:
+    """``/healthz`` (the process answers) and ``/readyz`` (and its store)."""
+    routes = Routes()
+
+    @routes.get("/healthz")
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    @routes.get("/readyz")
+    async def readyz(request: Request) -> Response:
+        found: IdpServices = request.app.state.services
+        found.accounts.count()
+        return JSONResponse({"status": "ready", "issuer": settings.issuer})
+
+    return routes
+
+
 def create_app(
     settings: IdpSettings,
     *,
@@ -116,35 +133,26 @@ def create_app(
     )
     app.state.services = opened
     install_error_handlers(app)
-    # every module's routes straight into the app under the issuer's path (no nested routers to walk)
+    # plain routes straight into the app under the issuer's path, the sign-in journey's first: a
+    # request is matched against the routes in order
     prefix = opened.config.path_prefix
-    for module in (
-        discovery,
-        entity_configuration,
-        federation_registration,
-        token,
-        userinfo,
-        revocation,
-        par,
-    ):
-        app.include_router(module.router(), prefix=prefix)
     pages = Pages.create(settings, opened.config)
-    for page_module in (authorization, login, consent, logout):
-        app.include_router(page_module.router(pages), prefix=prefix)
+    for routes in (
+        authorization.router(pages),
+        login.router(pages),
+        consent.router(pages),
+        token.router(),
+        userinfo.router(),
+        discovery.router(),
+        par.router(),
+        revocation.router(),
+        logout.router(pages),
+        entity_configuration.router(),
+        federation_registration.router(),
+        _health(settings),
+    ):
+        routes.install(app, prefix)
     app.include_router(pages.routes(), prefix=prefix)
-    health = APIRouter()
-
-    @health.get("/healthz", include_in_schema=False)
-    async def healthz() -> Response:
-        return JSONResponse({"status": "ok"})
-
-    @health.get("/readyz", include_in_schema=False)
-    async def readyz(request: Request) -> Response:
-        found: IdpServices = request.app.state.services
-        found.accounts.count()
-        return JSONResponse({"status": "ready", "issuer": settings.issuer})
-
-    app.include_router(health, prefix=prefix)
     pages.mount(app)
     app.add_middleware(SecurityHeaders)
     return app

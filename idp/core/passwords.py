@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 __all__ = ["PasswordHasher"]
 
 # (time_cost, memory_cost in KiB, parallelism)
-_PROFILES = {"standard": (3, 64 * 1024, 4), "fast": (1, 1024, 1)}
+_PROFILES = {"standard": (3, 64 * 1024, 4), "fast": (1, 64, 1)}
 
 
 class PasswordHasher:

@@ -118,6 +118,7 @@ class Pages:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # packaged templates: never stat them again per page
         )
 
     @classmethod

@@ -9,7 +9,7 @@ client that pushed it; the other parameters sent with it are ignored (RFC 9126 ย
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from idp.core import interaction as flow
@@ -23,7 +23,7 @@ from idp.core.authorization import (
 from idp.core.clients import Client
 from idp.core.errors import InvalidRequest, InvalidRequestUri, OAuthError
 from idp.core.requests import AuthorizationRequest
-from idp.endpoints._http import Params, read_form, services
+from idp.endpoints._http import Params, Routes, read_form, services
 from idp.endpoints._pages import (
     BROWSER_COOKIE,
     SESSION_COOKIE,
@@ -146,9 +146,9 @@ def _trusted(client: Client, redirect_uri: str | None) -> str:
         raise _Untrusted(exc) from None
 
 
-def router(pages: Pages) -> APIRouter:
+def router(pages: Pages) -> Routes:
     """``GET`` and ``POST /authorize``."""
-    routes = APIRouter()
+    routes = Routes()
 
     @routes.get("/authorize", summary="Authorization endpoint (OpenID Connect Core ยง3.1.2)")
     async def authorize_get(request: Request) -> Response:

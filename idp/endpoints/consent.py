@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from idp.core import interaction as flow
@@ -21,7 +21,7 @@ from idp.core.clients import Client
 from idp.core.errors import InvalidRequest, OAuthError
 from idp.core.interaction import InteractionProblem
 from idp.core.requests import AuthorizationRequest
-from idp.endpoints._http import read_form, services
+from idp.endpoints._http import Routes, read_form, services
 from idp.endpoints._pages import (
     BROWSER_COOKIE,
     SESSION_COOKIE,
@@ -82,9 +82,9 @@ def claim_rows(client: Client, request: AuthorizationRequest, locale: str) -> li
     ]
 
 
-def router(pages: Pages) -> APIRouter:
+def router(pages: Pages) -> Routes:
     """``GET`` and ``POST /consent``."""
-    routes = APIRouter(include_in_schema=False)
+    routes = Routes()
 
     @routes.get("/consent")
     async def consent_page(request: Request) -> Response:

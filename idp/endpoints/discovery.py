@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from idp.core.discovery import trustmark_document
-from idp.endpoints._http import json_response, services
+from idp.endpoints._http import Routes, json_response, services
 
 __all__ = ["router"]
 
 _CACHE = {"Cache-Control": "public, max-age=300"}
 
 
-def router() -> APIRouter:
+def router() -> Routes:
     """Discovery, JWKS and trustmark routes."""
-    routes = APIRouter()
+    routes = Routes()
     encoded: list[bytes] = []  # the metadata never changes while the process runs: encode it once
 
     @routes.get("/.well-known/openid-configuration", summary="OpenID Provider metadata (Discovery §4)")

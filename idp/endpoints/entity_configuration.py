@@ -6,18 +6,18 @@ when half its lifetime has passed, the signing key changed or the held trust mar
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from federation.http import ENTITY_STATEMENT_MEDIA_TYPE, WELL_KNOWN_PATH
-from idp.endpoints._http import services
+from idp.endpoints._http import Routes, services
 
 __all__ = ["router"]
 
 
-def router() -> APIRouter:
+def router() -> Routes:
     """The entity configuration route."""
-    routes = APIRouter()
+    routes = Routes()
 
     @routes.get(WELL_KNOWN_PATH, summary="Entity configuration (OpenID Federation 1.0 §9)")
     async def entity_configuration(request: Request) -> Response:

@@ -7,13 +7,13 @@ Errors are federation errors (§8.9), rendered by the application's handler.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from federation.errors import Check, InvalidRequest, InvalidTrustAnchor
 from federation.http import EXPLICIT_REGISTRATION_MEDIA_TYPE
 from idp.core.registration import parse_request, register
-from idp.endpoints._http import NO_STORE, services
+from idp.endpoints._http import NO_STORE, Routes, services
 
 __all__ = ["router"]
 
@@ -37,9 +37,9 @@ async def _body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def router() -> APIRouter:
+def router() -> Routes:
     """The explicit registration route."""
-    routes = APIRouter()
+    routes = Routes()
 
     @routes.post("/federation/register", summary="Explicit registration (OpenID Federation 1.0 §12.2)")
     async def federation_register(request: Request) -> Response:

@@ -14,7 +14,7 @@ import os
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from idp.core import interaction as flow
@@ -22,7 +22,7 @@ from idp.core.clients import Client
 from idp.core.errors import InvalidRequest, OAuthError
 from idp.core.interaction import InteractionProblem
 from idp.core.requests import AuthorizationRequest
-from idp.endpoints._http import read_form, services
+from idp.endpoints._http import Routes, read_form, services
 from idp.endpoints._pages import BROWSER_COOKIE, SESSION_COOKIE, Pages, cookie_value, locale_of, origin_of
 from idp.endpoints.authorization import next_response
 from idp.services import IdpServices
@@ -80,9 +80,9 @@ class _HashingSlots:
         return self._limiter
 
 
-def router(pages: Pages) -> APIRouter:
+def router(pages: Pages) -> Routes:
     """``GET`` and ``POST /login``."""
-    routes = APIRouter(include_in_schema=False)
+    routes = Routes()
     hashing = _HashingSlots()
 
     @routes.get("/login")

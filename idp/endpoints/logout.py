@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from federation.errors import InvalidJwt
@@ -24,7 +24,7 @@ from idp.core.clients import Client
 from idp.core.errors import InvalidRequest, OAuthError
 from idp.core.id_token import pairwise_subject
 from idp.core.interaction import InteractionProblem
-from idp.endpoints._http import Params, read_form, services
+from idp.endpoints._http import Params, Routes, read_form, services
 from idp.endpoints._pages import (
     BROWSER_COOKIE,
     SESSION_COOKIE,
@@ -166,9 +166,9 @@ def _confirmation(pages: Pages, request: Request, params: Params, checked: _Logo
     return response
 
 
-def router(pages: Pages) -> APIRouter:
+def router(pages: Pages) -> Routes:
     """``GET`` and ``POST /logout`` (``end_session_endpoint``)."""
-    routes = APIRouter()
+    routes = Routes()
 
     @routes.get("/logout", summary="RP-initiated logout (RP-Initiated Logout 1.0 §2)")
     async def logout_get(request: Request) -> Response:

@@ -10,13 +10,13 @@ clients, RFC 7523), and the request is checked exactly as the authorization endp
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from idp.core.authorization import PARAMETERS, check_request, trusted_redirect_uri
 from idp.core.client_auth import record_assertion, verify_client
 from idp.core.errors import InvalidRequest
-from idp.endpoints._http import NO_STORE, json_response, read_form, services
+from idp.endpoints._http import NO_STORE, Routes, json_response, read_form, services
 
 __all__ = ["router"]
 
@@ -24,11 +24,11 @@ __all__ = ["router"]
 AUTHENTICATION = ("client_secret", "client_assertion", "client_assertion_type")
 
 
-def router() -> APIRouter:
+def router() -> Routes:
     """``POST /par``."""
-    routes = APIRouter()
+    routes = Routes()
 
-    @routes.post("/par", summary="Pushed authorization request (RFC 9126 §2)", status_code=201)
+    @routes.post("/par", summary="Pushed authorization request (RFC 9126 §2)")
     async def push(request: Request) -> Response:
         found = services(request)
         params = await read_form(request, allowed=(*PARAMETERS, *AUTHENTICATION))

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from functools import partial
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from idp.core.client_auth import authenticate_client
 from idp.core.grants import revoke_token
-from idp.endpoints._http import NO_STORE, read_form, services
+from idp.endpoints._http import NO_STORE, Routes, read_form, services
 
 __all__ = ["router"]
 
@@ -22,9 +22,9 @@ _PARAMS = frozenset(
 )
 
 
-def router() -> APIRouter:
+def router() -> Routes:
     """The revocation route."""
-    routes = APIRouter()
+    routes = Routes()
 
     @routes.post("/revoke", summary="Token revocation (RFC 7009 §2)")
     async def revoke(request: Request) -> Response:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from idp.core.client_auth import verify_client
 from idp.core.errors import UnauthorizedClient, UnsupportedGrantType
 from idp.core.grants import TokenResponse, exchange_code, refresh_tokens
-from idp.endpoints._http import NO_STORE, json_response, read_form, services
+from idp.endpoints._http import NO_STORE, Routes, json_response, read_form, services
 
 __all__ = ["router"]
 
@@ -38,9 +38,9 @@ _PARAMS = frozenset(
 GRANT_TYPES = ("authorization_code", "refresh_token")
 
 
-def router() -> APIRouter:
+def router() -> Routes:
     """The token route."""
-    routes = APIRouter()
+    routes = Routes()
 
     @routes.post("/token", summary="Token endpoint (Core §3.1.3, RFC 6749 §4.1.3, §6)")
     async def token(request: Request) -> Response:

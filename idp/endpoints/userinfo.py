@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from idp.core.claims import userinfo
 from idp.core.errors import InvalidClient, InvalidToken
 from idp.core.grants import access_grant
-from idp.endpoints._http import NO_STORE, json_response, services
+from idp.endpoints._http import NO_STORE, Routes, json_response, services
 
 __all__ = ["bearer_token", "router"]
 
@@ -37,11 +37,11 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
-def router() -> APIRouter:
+def router() -> Routes:
     """The UserInfo route."""
-    routes = APIRouter()
+    routes = Routes()
 
-    @routes.api_route("/userinfo", methods=["GET", "POST"], summary="UserInfo (Core §5.3)")
+    @routes.route("/userinfo", ("GET", "POST"), summary="UserInfo (Core §5.3)")
     async def userinfo_endpoint(request: Request) -> Response:
         found = services(request)
         token = bearer_token(request.headers.get("authorization"))

@@ -92,6 +92,7 @@ def router(assets: Assets) -> APIRouter:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # packaged templates: never stat them again per page
     )
     environment.filters["date"] = _date
     environment.filters["iso"] = _iso
