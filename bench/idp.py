@@ -1,6 +1,6 @@
 """Benchmark: the identity provider served by one uvicorn worker, driven by complete logins.
 
-The provider runs in ``dev`` with ``password_hashing="fast"`` (argon2id at 1 MiB, 1 pass: for this
+The provider runs in ``dev`` with ``password_hashing="fast"`` (argon2id at 64 KiB, 1 pass: for this
 benchmark only; the real cost is measured separately), a SQLite store (and PostgreSQL with
 ``--postgres`` when ``UKID_TEST_POSTGRES_URL`` is set), two static clients (``client_secret_basic``
 and ``private_key_jwt``) and seeded accounts. It is one uvicorn worker in a subprocess pinned to one

@@ -102,7 +102,7 @@ class IdpSettings(BaseSettings):
     password_hashing: Literal["standard", "fast"] = Field(
         default="standard",
         description="argon2id cost: `standard` (RFC 9106 second recommendation: 64 MiB, 3 passes) or `fast` "
-        "(1 MiB, 1 pass; `dev` only, for tests and benchmarks).",
+        "(64 KiB, 1 pass, verified on the event loop; `dev` only, for tests and benchmarks).",
     )
     seed_accounts: bool | None = Field(
         default=None,

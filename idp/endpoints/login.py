@@ -118,16 +118,18 @@ def router(pages: Pages) -> Routes:
             )
             interaction, browser_id = flow.open_interaction(found, interaction_id, browser_id)
             client = await found.clients.get(interaction.client_id)
-            # argon2 takes tens of milliseconds of CPU and 64 MiB: off the event loop, a few at a time
-            outcome = await anyio.to_thread.run_sync(
-                flow.sign_in,
+            arguments = (
                 found,
                 interaction,
                 form.get("username") or "",
                 form.get("password") or "",
                 cookie_value(request, SESSION_COOKIE),
-                limiter=hashing.limiter(),
             )
+            if found.passwords.expensive:
+                # argon2 takes a hundred milliseconds of CPU and 64 MiB: off the event loop, a few at a time
+                outcome = await anyio.to_thread.run_sync(flow.sign_in, *arguments, limiter=hashing.limiter())
+            else:
+                outcome = flow.sign_in(*arguments)
             if isinstance(outcome, flow.SignInFailed):
                 return _login_page(
                     pages, found, interaction, client, browser_id, username=outcome.username, failed=True
