@@ -24,7 +24,9 @@ CPU; the load generator (``bench._load``, plain asyncio streams) runs on the oth
 Targets are printed as met / NOT met; a miss does not fail the run: at most 3 ms of server CPU per
 flow (and no more than the Node.js provider's, when measured), the refresh grant at 2,000
 requests/s or more, discovery and JWKS at 5,000/s or more. Run: ``make bench`` or
-``python -m bench.idp [--quick] [--postgres] [--no-node]``.
+``python -m bench.idp [--quick] [--postgres] [--no-node]``; with ``UKID_BENCH_PROFILE=FILE`` the
+provider's event loop thread runs under :mod:`cProfile` (CPU time) and writes its statistics to
+``FILE`` when it stops.
 """
 
 from __future__ import annotations
