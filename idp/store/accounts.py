@@ -100,7 +100,7 @@ class AccountStore(StoreBase):
 
     def by_username(self, username: str) -> Account | None:
         """The account signed in as ``username`` (case-insensitive), if any."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             row = self._by_username.first(connection, {"username": username.lower()})
         return account_from(row) if row is not None else None
 
@@ -112,7 +112,7 @@ class AccountStore(StoreBase):
 
     def count(self) -> int:
         """How many accounts there are."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return int(connection.execute(select(func.count()).select_from(accounts)).scalar_one())
 
     def set_password_hash(self, account_id: str, password_hash: str) -> None:

@@ -86,7 +86,7 @@ class RegistrationStore(StoreBase):
 
     def registration(self, client_id: str) -> Registration | None:
         """The registration of ``client_id`` (expired or not), if any."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             row = connection.execute(
                 select(registered_clients).where(registered_clients.c.client_id == client_id)
             ).first()
@@ -112,7 +112,7 @@ class RegistrationStore(StoreBase):
 
     def held_marks(self) -> list[HeldMark]:
         """Every trust mark held, by type."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             rows = connection.execute(
                 select(held_trust_marks).order_by(held_trust_marks.c.trust_mark_type)
             ).all()

@@ -389,7 +389,7 @@ class GrantStore(StoreBase):
 
     def releases_of(self, account_id: str) -> list[ReleaseRecord]:
         """The account's releases, oldest first."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             rows = connection.execute(
                 select(releases)
                 .where(releases.c.account_id == account_id)

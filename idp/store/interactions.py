@@ -183,7 +183,7 @@ class InteractionStore(StoreBase):
 
     def pushed(self, request_uri: str) -> PushedRequest | None:
         """The pushed request named ``request_uri`` (used or expired included), if any."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             row = connection.execute(
                 select(par_requests).where(par_requests.c.handle_hash == digest(request_uri))
             ).first()
@@ -219,7 +219,7 @@ class InteractionStore(StoreBase):
 
     def interaction(self, interaction_id: str) -> Interaction | None:
         """The interaction ``interaction_id`` (expired or completed included), if any."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             row = self._interaction.first(connection, {"id_hash": digest(interaction_id)})
         if row is None:
             return None
@@ -278,7 +278,7 @@ class InteractionStore(StoreBase):
     def live_session(self, session_id: str) -> tuple[Session, Account] | None:
         """The live session ``session_id`` (not ended, not expired) and its account, if any (one
         statement)."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             row = self._live_session.first(connection, {"id_hash": digest(session_id), "now": self.now()})
         if row is None:
             return None
@@ -303,7 +303,7 @@ class InteractionStore(StoreBase):
 
     def consent(self, account_id: str, client_id: str) -> Consent | None:
         """The citizen's standing consent for the client, if any (revoked ones are not)."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             row = self._consent_row(connection, account_id, client_id)
         if row is None or row["revoked_at"] is not None:
             return None
