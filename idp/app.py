@@ -24,6 +24,7 @@ from federation.service.web import SecurityHeaders, error_response, install_fram
 from idp.core.errors import InvalidClient, InvalidToken, OAuthError
 from idp.core.keys import ProtocolKeys
 from idp.endpoints import (
+    account,
     authorization,
     consent,
     discovery,
@@ -32,9 +33,12 @@ from idp.endpoints import (
     login,
     logout,
     par,
+    proofing,
     revocation,
+    security,
     token,
     userinfo,
+    vouching,
 )
 from idp.endpoints._http import NO_STORE, Routes
 from idp.endpoints._pages import Pages
@@ -147,6 +151,10 @@ def create_app(
         par.router(),
         revocation.router(),
         logout.router(pages),
+        security.router(pages),
+        account.router(pages),
+        proofing.router(pages),
+        vouching.router(pages),
         entity_configuration.router(),
         federation_registration.router(),
         _health(settings),

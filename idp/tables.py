@@ -20,10 +20,15 @@ __all__ = [
     "interactions",
     "metadata",
     "par_requests",
+    "proofing_attempts",
+    "recovery_codes",
     "registered_clients",
     "releases",
     "sessions",
     "tokens",
+    "vouch_codes",
+    "voucher_sessions",
+    "vouchers",
 ]
 
 metadata = MetaData()
@@ -43,6 +48,78 @@ accounts = Table(
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_until", BigInteger),
     Column("created_at", BigInteger, nullable=False),
+    # TOTP second factor (RFC 6238): the base32 secret, when enrolment was confirmed, and the last
+    # time step accepted (a code is never accepted twice)
+    Column("totp_secret", String(64)),
+    Column("totp_confirmed_at", BigInteger),
+    Column("totp_last_step", BigInteger),
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    # one-time codes that stand in for the TOTP code (stored as SHA-256)
+    Column("account_id", String(UUID), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("code_hash", String(HASH), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger),
+)
+
+proofing_attempts = Table(
+    "proofing_attempts",
+    metadata,
+    # every attempt at a proofing step (document | kbv | vouch), for rate limits and the account page
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(UUID), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("succeeded", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Index("ix_proofing_attempts_account", "account_id", "kind", "at"),
+)
+
+vouchers = Table(
+    "vouchers",
+    metadata,
+    # people registered to vouch (hostel key worker, prison resettlement officer, GP practice manager)
+    Column("id", String(UUID), primary_key=True),
+    Column("username", String(254), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("occupation", String(256), nullable=False),
+    Column("organization", String(512), nullable=False),
+    # vouch codes this voucher may issue per day
+    Column("daily_limit", Integer, nullable=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+voucher_sessions = Table(
+    "voucher_sessions",
+    metadata,
+    Column("id_hash", String(HASH), primary_key=True),
+    Column("voucher_id", String(UUID), ForeignKey("vouchers.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("ended_at", BigInteger),
+)
+
+vouch_codes = Table(
+    "vouch_codes",
+    metadata,
+    # a one-time code a voucher issued for a named person (stored as SHA-256)
+    Column("code_hash", String(HASH), primary_key=True),
+    Column("voucher_id", String(UUID), ForeignKey("vouchers.id", ondelete="CASCADE"), nullable=False),
+    Column("given_name", String(256), nullable=False),
+    Column("family_name", String(256), nullable=False),
+    Column("birthdate", String(10), nullable=False),
+    # how the voucher knows the person, in their words (recorded in the vouch evidence)
+    Column("relationship", String(512), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger),
+    Column("used_by", String(UUID), ForeignKey("accounts.id", ondelete="SET NULL")),
+    Index("ix_vouch_codes_voucher", "voucher_id", "created_at"),
 )
 
 evidence = Table(

@@ -33,9 +33,9 @@ def test_migrate_applies_then_check_passes(tmp_path: Path) -> None:
     assert code == 1
     assert "is not migrated: run `ukid idp migrate` first" in output
     code, output = _invoke("idp", "migrate", "--database-url", url)
-    assert (code, output) == (0, f"{url}: migrated to schema revision 0001\n")
+    assert (code, output) == (0, f"{url}: migrated to schema revision 0002\n")
     code, output = _invoke("idp", "migrate", "--database-url", url, "--check")
-    assert (code, output) == (0, f"{url}: at schema revision 0001, the newest\n")
+    assert (code, output) == (0, f"{url}: at schema revision 0002, the newest\n")
 
 
 def test_serve_refuses_plain_http_issuer_outside_dev(tmp_path: Path) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from idp.endpoints import _words_account, _words_proofing, _words_security, _words_vouching
+
 __all__ = ["CLAIM_LABELS", "LOCALES", "TEXT", "claim_label", "text_for"]
 
 LOCALES = ("en", "cy")
 
-TEXT: Mapping[str, Mapping[str, str]] = {
+_CORE: Mapping[str, Mapping[str, str]] = {
     "en": {
         "skip": "Skip to main content",
         "phase": "Reference implementation",
@@ -114,6 +116,18 @@ CLAIM_LABELS: Mapping[str, Mapping[str, str]] = {
         "nhs_number": "Rhif GIG",
     },
 }
+
+
+def _merged() -> dict[str, dict[str, str]]:
+    parts = (_CORE, _words_security.WORDS, _words_proofing.WORDS, _words_vouching.WORDS, _words_account.WORDS)
+    english = {key: value for part in parts for key, value in part["en"].items()}
+    welsh = {key: value for part in parts for key, value in part.get("cy", {}).items()}
+    return {"en": english, "cy": {**english, **welsh}}
+
+
+#: Every page's words by locale: the core pages' and each feature's (``_words_*``), Welsh falling back
+#: to English key by key.
+TEXT: Mapping[str, Mapping[str, str]] = _merged()
 
 
 def text_for(locale: str) -> Mapping[str, str]:
