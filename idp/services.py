@@ -31,6 +31,8 @@ from idp.store.accounts import AccountStore
 from idp.store.clients import RegistrationStore
 from idp.store.grants import GrantStore
 from idp.store.interactions import InteractionStore
+from idp.store.proofing import ProofingStore
+from idp.store.vouching import VoucherStore
 
 __all__ = ["IdpServices", "StartupError", "open_services"]
 
@@ -48,6 +50,8 @@ class IdpServices:
     accounts: AccountStore
     interactions: InteractionStore
     grants: GrantStore
+    vouchers: VoucherStore
+    proofing: ProofingStore
     registrations: RegistrationStore
     passwords: PasswordHasher
     federation_keys: KeyStore
@@ -199,6 +203,8 @@ def open_services(
         accounts=AccountStore(engine, clock),
         interactions=InteractionStore(engine, clock),
         grants=GrantStore(engine, clock),
+        vouchers=VoucherStore(engine, clock),
+        proofing=ProofingStore(engine, clock),
         registrations=registrations,
         passwords=PasswordHasher(settings.password_hashing),
         federation_keys=federation_keys,
