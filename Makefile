@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python -m bench.federation_resolve
 	$(BIN)/python -m bench.registry
 	$(BIN)/python -m bench.idp
+	$(BIN)/python -m bench.idp_signin
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

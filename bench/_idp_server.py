@@ -170,10 +170,11 @@ async def discover(port: int) -> Target:
 
 @asynccontextmanager
 async def python_provider(
-    directory: Path, database_url: str, name: str, count: int, cpu: int | None
+    directory: Path, database_url: str, name: str, count: int, cpu: int | None, *, hashing: str = "fast"
 ) -> AsyncIterator[Provider]:
     """This project's provider as ``name`` on ``database_url``, migrated, with ``count`` accounts
-    (created here through its store before it serves) and the two static clients."""
+    (created here through its store before it serves), the two static clients and ``hashing`` as its
+    password cost (``fast`` unless a benchmark measures the real one)."""
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     key = generate_key("ES256")
@@ -187,7 +188,7 @@ async def python_provider(
         "generate_keys": True,
         "migrate_on_start": True,
         "seed_accounts": False,
-        "password_hashing": "fast",
+        "password_hashing": hashing,
         "static_clients_file": path,
     }
     services = open_services(IdpSettings(**values))

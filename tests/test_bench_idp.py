@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from bench import idp
+from bench import idp, idp_signin
 from bench._idp_flow import _forms, step_label
 from bench._idp_server import cpu_seconds
 
@@ -60,3 +60,18 @@ def test_the_flow_driver_reads_the_hidden_fields_and_the_approving_button() -> N
     assert form.buttons == [("decision", "agree"), ("decision", "cancel")]
     assert step_label("GET", "/interaction/Zx8kq2LmN0pQrS7tUv?x=1") == "GET /interaction/:id"
     assert cpu_seconds(os.getpid()) > 0
+
+
+def test_rfc9106_standard_cost_sign_ins_per_second_are_measured(capsys: pytest.CaptureFixture[str]) -> None:
+    assert idp_signin.main(["--tiny"]) == 0
+    output = capsys.readouterr().out
+    assert re.search(r"one argon2id standard verification \(m=65536, t=3, p=4\): [\d.]+ ms wall", output)
+    match = re.search(
+        r"sign-ins with argon2id standard\s+([\d.]+)/s\s+p50\s+([\d.]+) ms\s+p95\s+([\d.]+) ms\s+"
+        r"server CPU\s+([\d.]+) ms/sign-in",
+        output,
+    )
+    assert match is not None, output
+    rate, p50, p95, cpu = (float(match.group(i)) for i in range(1, 5))
+    # the real cost is tens of milliseconds of CPU per sign-in: the fast setting was not used
+    assert rate > 0 and 0 < p50 <= p95 and cpu > 20
