@@ -1,27 +1,37 @@
 """The consent page of an authorization (OpenID Connect Core 1.0 §3.1.2.4: the provider obtains
 the citizen's consent before releasing information).
 
-It names the client and its organisation (as the federation vouches for them) and each claim asked
-for, by scope (Core §5.4) or in the ``claims`` parameter (Core §5.5), inside ``verified_claims`` or
-not (IDA §6), with the purpose the client declared (its metadata) or gave in the request (IDA
-§6.1 ``purpose``). "Agree and continue" returns the code and remembers the consent; "Cancel"
-returns ``access_denied``. Forms carry the interaction's CSRF token; an interaction completes once.
+It says who is asking: the client, its organisation and, for a federation relying party, the trust
+anchor that vouches for it and the trust marks it holds (OpenID Federation 1.0 §7; a static client
+is outside the registry and holds none). It lists each claim asked for, by scope (Core §5.4) or in
+the ``claims`` parameter (Core §5.5), inside ``verified_claims`` or not (IDA §6), with the purpose
+the client declared (its metadata) or gave in the request (IDA §6.1 ``purpose``).
+
+Optional claims can be declined one by one (a ``decline.<claim>`` checkbox each); a claim the
+request marks ``essential`` (Core §5.5.1) cannot be, nor the subject identifier. "Agree and
+continue" returns the code for the claims agreed to only (the grant's consented claims) and
+remembers exactly those; "Cancel" returns ``access_denied``. Forms carry the interaction's CSRF
+token; an interaction completes once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
 
 from idp.core import interaction as flow
 from idp.core.authorization import claims_request, requested_claims
-from idp.core.clients import Client
-from idp.core.errors import InvalidRequest, OAuthError
+from idp.core.clients import Client, ClientKind
+from idp.core.errors import InvalidRequest, OAuthError, UnmetAuthenticationRequirements
+from idp.core.grants import issue_code
 from idp.core.interaction import InteractionProblem
 from idp.core.requests import AuthorizationRequest
-from idp.endpoints._http import Routes, read_form, services
+from idp.core.vectors import acr_for
+from idp.endpoints._http import Params, Routes, read_form, services
 from idp.endpoints._pages import (
     BROWSER_COOKIE,
     SESSION_COOKIE,
@@ -31,16 +41,21 @@ from idp.endpoints._pages import (
     origin_of,
     see_other,
 )
-from idp.endpoints._text import claim_label
+from idp.endpoints._text import claim_label, text_for
 from idp.endpoints.authorization import next_response
 from idp.endpoints.login import client_label, form_problem
-from schemas.requests import ClaimSetRequest
+from idp.services import IdpServices
+from idp.store.interactions import Interaction
+from schemas.requests import ClaimSetRequest, essential_claims
 
-__all__ = ["ClaimRow", "claim_rows", "router"]
+__all__ = ["ClaimRow", "TrustMarkRow", "claim_rows", "router", "trust_mark_rows"]
 
 CONSENT_FIELDS = ("interaction", "csrf_token", "decision")
-#: Requestable names that are facts about the sign-in, not information about the citizen.
-NOT_PERSONAL = frozenset({"acr", "amr", "auth_time", "txn"})
+#: Form field prefix of the "do not share" checkbox of an optional claim.
+DECLINE = "decline."
+#: Requestable names that are facts about the sign-in, not information about the citizen, and the
+#: subject identifier (always released: it is what signing in means).
+NOT_PERSONAL = frozenset({"acr", "amr", "auth_time", "txn", "sub"})
 
 
 @dataclass(frozen=True)
@@ -52,14 +67,26 @@ class ClaimRow:
     purpose: str | None
     #: Asked for inside ``verified_claims`` (checked against the citizen's evidence).
     verified: bool
+    #: Requested with ``essential: true`` (Core §5.5.1): it cannot be declined.
+    essential: bool = False
+
+
+@dataclass(frozen=True)
+class TrustMarkRow:
+    """A trust mark the client holds, in words."""
+
+    type: str
+    label: str
 
 
 def claim_rows(client: Client, request: AuthorizationRequest, locale: str) -> list[ClaimRow]:
     """The claims the request asks for, in words, with their purposes."""
     verified: set[str] = set()
     purposes: dict[str, str] = {}
+    essential: frozenset[str] = frozenset()
     parsed = claims_request(request)
     if parsed is not None:
+        essential = essential_claims(parsed)
         parts: list[ClaimSetRequest] = [p for p in (parsed.userinfo, parsed.id_token) if p is not None]
         for part in parts:
             for name, leaf in part.other_claims().items():
@@ -76,10 +103,103 @@ def claim_rows(client: Client, request: AuthorizationRequest, locale: str) -> li
             label=claim_label(locale, name),
             purpose=client.claim_purposes.get(name) or purposes.get(name),
             verified=name in verified,
+            essential=name in essential,
         )
         for name in requested_claims(request)
         if name not in NOT_PERSONAL
     ]
+
+
+def trust_mark_rows(client: Client, locale: str) -> list[TrustMarkRow]:
+    """The trust marks the federation verified for the client (none for a static client), in words:
+    a type of this federation is ``{anchor}/trust-mark-types/{kind}``; another type is shown as is."""
+    words = text_for(locale)
+    rows = []
+    for mark in sorted(client.trust_mark_types):
+        kind = mark.rstrip("/").rsplit("/", 1)[-1]
+        rows.append(TrustMarkRow(mark, words.get(f"trust_mark_{kind}", mark)))
+    return rows
+
+
+def declined_claims(form: Params, rows: Collection[ClaimRow]) -> frozenset[str]:
+    """The optional claims whose "do not share" box is ticked; ``InteractionProblem`` (nothing
+    changes) for a box that is not ``yes`` or names a claim that is essential or was not asked for."""
+    optional = {row.name for row in rows if not row.essential}
+    declined = set()
+    for field, value in form.as_dict().items():
+        if not field.startswith(DECLINE):
+            continue
+        name = field.removeprefix(DECLINE)
+        if name not in optional or value != "yes":
+            raise InteractionProblem(
+                "form",
+                "The form could not be read: only information marked as optional can be left out, "
+                "by ticking its box.",
+            )
+        declined.add(name)
+    return frozenset(declined)
+
+
+async def agree(
+    services: IdpServices,
+    client: Client,
+    interaction: Interaction,
+    session_id: str | None,
+    declined: frozenset[str],
+) -> flow.Next:
+    """The citizen agreed, leaving out the ``declined`` claims: the code for what they agreed to
+    (Core §3.1.2.5), and the consent remembered as exactly that.
+
+    This is :func:`idp.core.interaction.consent_answer` with ``agree=True``, except that the grant's
+    consented claims and the remembered consent leave out ``declined``. One transaction completes
+    the interaction, creates the grant and its code and records the consent; it is retried once if
+    a concurrent first consent of the same citizen and client won."""
+    live = services.interactions.live_session(session_id) if session_id else None
+    if live is None or interaction.account_id is None or live[1].id != interaction.account_id:
+        return flow.ShowLogin(interaction.id)
+    citizen = flow._citizen(services, live[1], live[0])
+    request = AuthorizationRequest.from_json(interaction.request)
+    try:
+        vot = flow._vector(citizen, request)
+    except UnmetAuthenticationRequirements as exc:
+        flow._complete(services, interaction.id)
+        return flow._error(services, request, exc)
+    agreed = [name for name in requested_claims(request) if name not in declined]
+    for attempt in range(2):
+        try:
+            with services.grants.transaction() as connection:
+                if not services.interactions.complete(interaction.id, connection=connection):
+                    raise flow._completed()
+                code = issue_code(
+                    services,
+                    client=client,
+                    request=request,
+                    account_id=citizen.account.id,
+                    auth_time=citizen.session.auth_time,
+                    amr=list(citizen.session.amr),
+                    consented_claims=agreed,
+                    vot=vot,
+                    acr=acr_for(citizen.identity) if request.acr_values else None,
+                    connection=connection,
+                )
+                services.interactions.record_consent(
+                    connection,
+                    citizen.account.id,
+                    client.client_id,
+                    organization_name=client.organization_name,
+                    scopes=request.scope,
+                    claims=agreed,
+                    declined=declined,
+                )
+            break
+        except IntegrityError:
+            if attempt:  # pragma: no cover - lost two races in a row
+                raise
+    return flow.Redirect(
+        flow.response_location(
+            request.redirect_uri, {"code": code, "state": request.state, "iss": services.config.issuer}
+        )
+    )
 
 
 def router(pages: Pages) -> Routes:
@@ -103,6 +223,7 @@ def router(pages: Pages) -> Routes:
             return see_other(f"{pages.base}/login?interaction={interaction.id}")
         authorization = AuthorizationRequest.from_json(interaction.request)
         locale = locale_of(authorization.ui_locales)
+        claims = claim_rows(client, authorization, locale)
         return pages.render(
             "consent.html",
             locale=locale,
@@ -113,7 +234,11 @@ def router(pages: Pages) -> Routes:
             ),
             client_label=client_label(client),
             organisation=client.organization_name,
-            claims=claim_rows(client, authorization, locale),
+            claims=claims,
+            optional=[claim for claim in claims if not claim.essential],
+            federated=client.kind is not ClientKind.STATIC,
+            trust_anchor=client.trust_anchor,
+            trust_marks=trust_mark_rows(client, locale),
             username=account.username,
         )
 
@@ -121,7 +246,7 @@ def router(pages: Pages) -> Routes:
     async def consent(request: Request) -> Response:
         found = services(request)
         try:
-            form = await read_form(request, allowed=CONSENT_FIELDS)
+            form = await read_form(request)
         except InvalidRequest as exc:
             return pages.problem(form_problem(exc))
         interaction_id = form.get("interaction") or ""
@@ -139,9 +264,13 @@ def router(pages: Pages) -> Routes:
             if decision not in ("agree", "cancel"):
                 raise InteractionProblem("form", "The form could not be read: choose agree or cancel.")
             client = await found.clients.get(interaction.client_id)
-            step = await flow.consent_answer(
-                found, client, interaction, cookie_value(request, SESSION_COOKIE), agree=decision == "agree"
-            )
+            session_id = cookie_value(request, SESSION_COOKIE)
+            if decision == "cancel":
+                step = await flow.consent_answer(found, client, interaction, session_id, agree=False)
+            else:
+                authorization = AuthorizationRequest.from_json(interaction.request)
+                declined = declined_claims(form, claim_rows(client, authorization, "en"))
+                step = await agree(found, client, interaction, session_id, declined)
         except InteractionProblem as exc:
             return pages.problem(exc)
         except OAuthError as exc:

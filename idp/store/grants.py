@@ -347,6 +347,24 @@ class GrantStore(StoreBase):
             .values(revoked_at=now)
         )
 
+    def revoke_client_grants(self, connection: Connection, account_id: str, client_id: str, now: int) -> int:
+        """Revoke every grant the citizen gave the client, and every access and refresh token issued
+        from them (the citizen withdrew their consent), in the caller's transaction; returns how
+        many grants were live."""
+        of_client = (grants.c.account_id == account_id, grants.c.client_id == client_id)
+        revoked = connection.execute(
+            update(grants).where(*of_client, grants.c.revoked_at.is_(None)).values(revoked_at=now)
+        ).rowcount
+        connection.execute(
+            update(tokens)
+            .where(
+                tokens.c.grant_id.in_(select(grants.c.id).where(*of_client).scalar_subquery()),
+                tokens.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        return int(revoked)
+
     def revoke_token(self, connection: Connection, token_hash: str, now: int) -> None:
         """Revoke one token."""
         connection.execute(

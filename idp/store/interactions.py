@@ -85,6 +85,8 @@ class Consent:
     scopes: frozenset[str]
     claims: frozenset[str]
     granted_at: int
+    #: The organisation of the client when the consent was given (for the citizen's account page).
+    organization_name: str | None = None
 
     def covers(self, scopes: Collection[str], claims: Collection[str]) -> bool:
         """True when every scope and claim name asked for was agreed to."""
@@ -125,6 +127,20 @@ _LIVE_SESSION = (
 _CONSENT = select(consents).where(
     consents.c.account_id == bindparam("account_id"), consents.c.client_id == bindparam("client_id")
 )
+_CONSENTS_OF = (
+    select(consents)
+    .where(consents.c.account_id == bindparam("account_id"), consents.c.revoked_at.is_(None))
+    .order_by(consents.c.granted_at, consents.c.client_id)
+)
+_REVOKE_CONSENT = (
+    update(consents)
+    .where(
+        consents.c.account_id == bindparam("account_id"),
+        consents.c.client_id == bindparam("client_id"),
+        consents.c.revoked_at.is_(None),
+    )
+    .values(revoked_at=bindparam("now"))
+)
 _CONSENT_VALUES = ("organization_name", "scopes", "claims", "granted_at", "revoked_at")
 _ADD_CONSENT = insert(consents).values({c.name: bindparam(c.name) for c in consents.c})
 _UPDATE_CONSENT = (
@@ -150,6 +166,8 @@ class InteractionStore(StoreBase):
         self._consent = Compiled(_CONSENT, engine, json_columns=("scopes", "claims"))
         self._add_consent = Compiled(_ADD_CONSENT, engine, json_params=("scopes", "claims"))
         self._update_consent = Compiled(_UPDATE_CONSENT, engine, json_params=("new_scopes", "new_claims"))
+        self._consents_of = Compiled(_CONSENTS_OF, engine, json_columns=("scopes", "claims"))
+        self._revoke_consent = Compiled(_REVOKE_CONSENT, engine)
 
     def _mark(self, statement: Compiled, secret: str, connection: Connection | None) -> bool:
         values = {"key": digest(secret), "now": self.now()}
@@ -307,13 +325,19 @@ class InteractionStore(StoreBase):
             row = self._consent_row(connection, account_id, client_id)
         if row is None or row["revoked_at"] is not None:
             return None
-        return Consent(
-            row["account_id"],
-            row["client_id"],
-            frozenset(row["scopes"]),
-            frozenset(row["claims"]),
-            row["granted_at"],
-        )
+        return _consent(row)
+
+    def consents_of(self, account_id: str) -> list[Consent]:
+        """The citizen's standing consents (revoked ones are not), oldest first."""
+        with self.reading() as connection:
+            rows = self._consents_of.all(connection, {"account_id": account_id})
+        return [_consent(row) for row in rows]
+
+    def revoke_consent(self, connection: Connection, account_id: str, client_id: str) -> bool:
+        """Mark the citizen's standing consent for the client revoked, in the caller's transaction;
+        False (nothing changed) when there is none: unknown, another citizen's, or already revoked."""
+        values = {"account_id": account_id, "client_id": client_id, "now": self.now()}
+        return self._revoke_consent.rowcount(connection, values) == 1
 
     def record_consent(
         self,
@@ -324,15 +348,18 @@ class InteractionStore(StoreBase):
         organization_name: str,
         scopes: Collection[str],
         claims: Collection[str],
+        declined: Collection[str] = (),
     ) -> None:
-        """Remember what the citizen agreed to, added to what they agreed to before, in the caller's
-        transaction (which a concurrent first consent makes fail with ``IntegrityError``: retry it)."""
+        """Remember what the citizen agreed to, added to what they agreed to before (less what they
+        ``declined`` this time: the latest answer wins), in the caller's transaction (which a
+        concurrent first consent makes fail with ``IntegrityError``: retry it)."""
         row = self._consent_row(connection, account_id, client_id)
         earlier = row is not None and row["revoked_at"] is None
+        agreed = set(claims) | (set(row["claims"]) if row is not None and earlier else set())
         values = {
             "organization_name": organization_name,
             "scopes": sorted(set(scopes) | (set(row["scopes"]) if row is not None and earlier else set())),
-            "claims": sorted(set(claims) | (set(row["claims"]) if row is not None and earlier else set())),
+            "claims": sorted(agreed - set(declined)),
             "granted_at": self.now(),
             "revoked_at": None,
         }
@@ -341,3 +368,14 @@ class InteractionStore(StoreBase):
             self._update_consent.rowcount(connection, key | {f"new_{k}": v for k, v in values.items()})
         else:
             self._add_consent.rowcount(connection, key | values)
+
+
+def _consent(row: dict[str, Any]) -> Consent:
+    return Consent(
+        row["account_id"],
+        row["client_id"],
+        frozenset(row["scopes"]),
+        frozenset(row["claims"]),
+        row["granted_at"],
+        row["organization_name"],
+    )
