@@ -113,7 +113,7 @@ vouch_codes = Table(
     Column("given_name", String(256), nullable=False),
     Column("family_name", String(256), nullable=False),
     Column("birthdate", String(10), nullable=False),
-    # how the voucher knows the person, in their words (recorded in the vouch evidence)
+    # how the voucher knows the person, in their words (kept here for the voucher; never released)
     Column("relationship", String(512), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
