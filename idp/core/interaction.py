@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy.exc import IntegrityError
 
+from idp.core import totp
 from idp.core.authorization import requested_claims
 from idp.core.clients import Client
 from idp.core.errors import (
@@ -49,22 +50,27 @@ if TYPE_CHECKING:
 __all__ = [
     "LOCKOUT_SECONDS",
     "MAX_FAILURES",
+    "CodeRefused",
     "InteractionProblem",
     "Redirect",
+    "SecondStep",
     "ShowConsent",
     "ShowLogin",
     "SignInFailed",
     "SignedIn",
     "authorize",
     "check_csrf",
+    "check_password",
     "consent_answer",
     "consent_context",
     "csrf_token",
     "error_location",
     "open_interaction",
     "response_location",
+    "second_step",
     "sign_in",
     "signed_in",
+    "start_session",
 ]
 
 #: Failed sign-ins before an account is locked, and for how long (a simple lockout).
@@ -75,6 +81,11 @@ MAX_PASSWORD = 1024
 #: The authenticator used: a password (RFC 8176 ``pwd``), GOV.UK One Login's ``Cl`` credential.
 PASSWORD_AMR = ("pwd",)
 PASSWORD_CREDENTIAL = "Cl"
+#: A password and a one-time code (RFC 8176 ``pwd``, ``otp``, ``mfa``): One Login's ``Cl.Cm``.
+SECOND_FACTOR_AMR = ("pwd", "otp", "mfa")
+SECOND_FACTOR_CREDENTIAL = "Cl.Cm"
+#: How long after the password the code may be entered.
+SECOND_STEP_SECONDS = 5 * 60
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,21 @@ class _Citizen:
     account: Account
     session: Session
     identity: Identity
+
+
+@dataclass(frozen=True)
+class SecondStep:
+    """The password was right and the account has a second factor: a code must follow."""
+
+    account: Account
+
+
+@dataclass(frozen=True)
+class CodeRefused:
+    """The second step's code was not accepted: ``wrong`` (or expired), ``reused``, ``recovery_used``
+    or ``locked``."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -181,11 +207,21 @@ def check_csrf(salt: bytes, browser_id: str | None, purpose: str, token: str | N
 # -- the steps ------------------------------------------------------------------------------------
 
 
-def _login_needed(request: AuthorizationRequest, session: Session, now: int) -> bool:
-    """Core §3.1.2.1: ``prompt=login``/``select_account`` or ``max_age`` exceeded ask for a new sign-in."""
+def _login_needed(request: AuthorizationRequest, citizen: _Citizen, now: int) -> bool:
+    """Core §3.1.2.1: ``prompt=login``/``select_account`` or ``max_age`` exceeded ask for a new sign-in;
+    so does a ``vtr`` the session's credential cannot meet but a sign-in with the citizen's second
+    factor would (RFC 8485 §6.1: step up rather than refuse)."""
+    session = citizen.session
     if "login" in request.prompt or "select_account" in request.prompt:
         return True
-    return request.max_age is not None and now - session.auth_time > request.max_age
+    if request.max_age is not None and now - session.auth_time > request.max_age:
+        return True
+    return (
+        bool(request.vtr)
+        and citizen.account.second_factor
+        and achieve(citizen.identity, session.credential, request.vtr) is None
+        and achieve(citizen.identity, SECOND_FACTOR_CREDENTIAL, request.vtr) is not None
+    )
 
 
 def _live(services: IdpServices, session_id: str | None) -> _Citizen | None:
@@ -213,7 +249,7 @@ async def authorize(
     (nothing is written then).
     """
     live = _live(services, session_id)
-    if live is not None and not _login_needed(request, live.session, services.now()):
+    if live is not None and not _login_needed(request, live, services.now()):
         return await _authenticated(
             services, client, request, live, interaction_id=None, browser_id=browser_id
         )
@@ -260,50 +296,111 @@ class SignedIn:
     account: Account
 
 
-def sign_in(
-    services: IdpServices,
-    interaction: Interaction,
-    username: str,
-    password: str,
-    previous_session: str | None = None,
-) -> SignedIn | SignInFailed:
-    """Check a username and password for ``interaction``; the new session on success (the browser's
-    ``previous_session`` is ended with it, in the same transaction).
+def check_password(services: IdpServices, username: str, password: str) -> Account | SignInFailed:
+    """The account whose ``username`` and ``password`` these are, or :class:`SignInFailed`.
 
     A wrong password, an unknown username and a locked account give the same answer, in about the
     same time (the password hasher runs a dummy verification for unknown names). Failures are
-    counted; after :data:`MAX_FAILURES` the account is locked for :data:`LOCKOUT_SECONDS`.
+    counted; the :data:`MAX_FAILURES`-th locks the account for :data:`LOCKOUT_SECONDS`, after which
+    the count starts again. The count is cleared here only when no second step follows (for an
+    account with a second factor, a right password must not wipe out wrong codes).
     """
-    now = services.now()
     username = username.strip()
     if not username or len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         return SignInFailed(username[:MAX_USERNAME])
     account = services.accounts.by_username(username)
     matches = services.passwords.verify(account.password_hash if account else None, password)
-    if account is None:
-        return SignInFailed(username)
-    if account.locked_until is not None and account.locked_until > now:
+    if account is None or account.locked(services.now()):
         return SignInFailed(username)
     if not matches:
-        failures = account.failed_logins + 1
-        services.accounts.record_failure(
-            account.id, locked_until=now + LOCKOUT_SECONDS if failures >= MAX_FAILURES else None
-        )
+        services.accounts.record_failure(account.id, limit=MAX_FAILURES, lockout=LOCKOUT_SECONDS)
         return SignInFailed(username)
-    if account.failed_logins or account.locked_until is not None:
+    if not account.second_factor and (account.failed_logins or account.locked_until is not None):
         services.accounts.reset_failures(account.id)
     if services.passwords.needs_rehash(account.password_hash):
         services.accounts.set_password_hash(account.id, services.passwords.hash(password))
+    return account
+
+
+def start_session(
+    services: IdpServices,
+    account: Account,
+    *,
+    second_factor: bool,
+    interaction_id: str | None,
+    previous_session: str | None,
+) -> SignedIn:
+    """A new session for ``account`` (signed in for ``interaction_id`` when given; the browser's
+    ``previous_session`` is ended in the same transaction), asserting only what was used."""
     session_id, session = services.interactions.start_session(
         account.id,
-        auth_time=now,
-        amr=list(PASSWORD_AMR),
-        credential=PASSWORD_CREDENTIAL,
+        auth_time=services.now(),
+        amr=list(SECOND_FACTOR_AMR if second_factor else PASSWORD_AMR),
+        credential=SECOND_FACTOR_CREDENTIAL if second_factor else PASSWORD_CREDENTIAL,
         lifetime=services.config.session_lifetime,
-        interaction_id=interaction.id,
+        interaction_id=interaction_id,
         previous=previous_session,
     )
     return SignedIn(session_id, session, account)
+
+
+def sign_in(
+    services: IdpServices,
+    interaction: Interaction | None,
+    username: str,
+    password: str,
+    previous_session: str | None = None,
+) -> SignedIn | SecondStep | SignInFailed:
+    """Check a username and password for ``interaction`` (None: the account area); the new session
+    when the account has only a password, :class:`SecondStep` when a code must follow."""
+    checked = check_password(services, username, password)
+    if isinstance(checked, SignInFailed):
+        return checked
+    if checked.second_factor:
+        return SecondStep(checked)
+    return start_session(
+        services,
+        checked,
+        second_factor=False,
+        interaction_id=interaction.id if interaction is not None else None,
+        previous_session=previous_session,
+    )
+
+
+def second_step(
+    services: IdpServices,
+    account_id: str,
+    code: str,
+    *,
+    interaction_id: str | None,
+    previous_session: str | None,
+) -> SignedIn | CodeRefused:
+    """The second step of a sign-in (RFC 6238): a current TOTP code, or an unused recovery code, of
+    the account that gave its password; the new session (credential ``Cl.Cm``) on success.
+
+    A code is spent by one conditional ``UPDATE`` (a step at or before the last one accepted is
+    refused as reused). Every refusal but a lock counts as a failed sign-in."""
+    account = services.accounts.by_id(account_id)
+    now = services.now()
+    if account is None or not account.second_factor or account.totp_secret is None:
+        raise InteractionProblem(
+            "second_step", "Two-step sign-in is no longer set up for this account: sign in again."
+        )
+    if account.locked(now):
+        return CodeRefused("locked")
+    refusal = totp.spend(services.accounts, account, code, now)
+    if refusal is not None:
+        services.accounts.record_failure(account.id, limit=MAX_FAILURES, lockout=LOCKOUT_SECONDS)
+        return CodeRefused(refusal)
+    if account.failed_logins or account.locked_until is not None:
+        services.accounts.reset_failures(account.id)
+    return start_session(
+        services,
+        account,
+        second_factor=True,
+        interaction_id=interaction_id,
+        previous_session=previous_session,
+    )
 
 
 async def signed_in(

@@ -1,4 +1,11 @@
-"""Accounts and their evidence records (GPG 45 scores per piece of evidence)."""
+"""Accounts, their second factor (TOTP, recovery codes) and their evidence records (GPG 45 scores
+per piece of evidence).
+
+Single use is enforced by the database: a TOTP time step is accepted by one conditional ``UPDATE``
+that only succeeds when the step is later than the last one accepted (RFC 6238 §5.2), and a
+recovery code is spent by one conditional ``UPDATE`` of its unused row, so two concurrent uses of
+the same code cannot both win. Failed sign-ins are counted in one statement too (no lost updates).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from idp.store import Clock, Compiled, StoreBase, decode_json
-from idp.tables import accounts, evidence
+from idp.tables import accounts, evidence, recovery_codes
 
 __all__ = ["ACCOUNT_COLUMNS", "Account", "AccountStore", "EvidenceRecord", "account_from"]
 
@@ -28,6 +51,21 @@ class Account:
     failed_logins: int
     locked_until: int | None
     created_at: int
+    #: The TOTP secret (base32), confirmed or still being set up (RFC 6238).
+    totp_secret: str | None = None
+    #: When the citizen confirmed the secret with a code: only a confirmed secret is a second factor.
+    totp_confirmed_at: int | None = None
+    #: The last TOTP time step accepted (a code for it, or an earlier one, is refused).
+    totp_last_step: int | None = None
+
+    @property
+    def second_factor(self) -> bool:
+        """True when the account has a confirmed TOTP second factor."""
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
+
+    def locked(self, now: int) -> bool:
+        """True while a lock from failed sign-ins lasts."""
+        return self.locked_until is not None and self.locked_until > now
 
 
 @dataclass(frozen=True)
@@ -49,6 +87,41 @@ class EvidenceRecord:
 ACCOUNT_COLUMNS = tuple(c.label(f"a_{c.name}") for c in accounts.c)
 _BY_ID = select(*ACCOUNT_COLUMNS).where(accounts.c.id == bindparam("account_id"))
 _BY_USERNAME = select(*ACCOUNT_COLUMNS).where(func.lower(accounts.c.username) == bindparam("username"))
+_LOCK_EXPIRED = and_(accounts.c.locked_until.is_not(None), accounts.c.locked_until <= bindparam("now"))
+#: The count after this failure: from zero again once a lock has expired (SET sees the old row).
+_FAILURES = case((_LOCK_EXPIRED, literal_column("1")), else_=accounts.c.failed_logins + literal_column("1"))
+_RECORD_FAILURE = (
+    update(accounts)
+    .where(
+        accounts.c.id == bindparam("account_id"),
+        or_(accounts.c.locked_until.is_(None), accounts.c.locked_until <= bindparam("now")),
+    )
+    .values(
+        failed_logins=_FAILURES,
+        locked_until=case(
+            (bindparam("limit", type_=Integer) <= _FAILURES, cast(bindparam("locked_until"), BigInteger)),
+            else_=None,
+        ),
+    )
+)
+_USE_STEP = (
+    update(accounts)
+    .where(
+        accounts.c.id == bindparam("account_id"),
+        accounts.c.totp_confirmed_at.is_not(None),
+        or_(accounts.c.totp_last_step.is_(None), accounts.c.totp_last_step < bindparam("step")),
+    )
+    .values(totp_last_step=bindparam("step"))
+)
+_USE_RECOVERY = (
+    update(recovery_codes)
+    .where(
+        recovery_codes.c.account_id == bindparam("account_id"),
+        recovery_codes.c.code_hash == bindparam("code_hash"),
+        recovery_codes.c.used_at.is_(None),
+    )
+    .values(used_at=bindparam("now"))
+)
 _EVIDENCE = (
     select(evidence)
     .where(evidence.c.account_id == bindparam("account_id"))
@@ -66,6 +139,9 @@ def account_from(row: Mapping[str, Any]) -> Account:
         failed_logins=row["a_failed_logins"],
         locked_until=row["a_locked_until"],
         created_at=row["a_created_at"],
+        totp_secret=row["a_totp_secret"],
+        totp_confirmed_at=row["a_totp_confirmed_at"],
+        totp_last_step=row["a_totp_last_step"],
     )
 
 
@@ -77,6 +153,9 @@ class AccountStore(StoreBase):
         self._by_id = Compiled(_BY_ID, engine)
         self._by_username = Compiled(_BY_USERNAME, engine)
         self._evidence = Compiled(_EVIDENCE, engine, json_columns=("evidence", "scores"))
+        self._record_failure = Compiled(_RECORD_FAILURE, engine)
+        self._use_step = Compiled(_USE_STEP, engine)
+        self._use_recovery = Compiled(_USE_RECOVERY, engine)
 
     def create(self, username: str, password_hash: str, claims: dict[str, Any]) -> Account:
         """A new account; ``ValueError`` when the username is taken."""
@@ -122,14 +201,14 @@ class AccountStore(StoreBase):
                 update(accounts).where(accounts.c.id == account_id).values(password_hash=password_hash)
             )
 
-    def record_failure(self, account_id: str, *, locked_until: int | None) -> None:
-        """Count a failed sign-in, and lock the account until ``locked_until`` when given."""
+    def record_failure(self, account_id: str, *, limit: int, lockout: int) -> None:
+        """Count a failed sign-in (one statement); the ``limit``-th locks the account for ``lockout``
+        seconds. A failure while locked is not counted (the lock is not extended), and the first
+        failure after a lock has expired counts from zero again: a lock always ends."""
+        now = self.now()
+        values = {"account_id": account_id, "now": now, "limit": limit, "locked_until": now + lockout}
         with self.engine.begin() as connection:
-            connection.execute(
-                update(accounts)
-                .where(accounts.c.id == account_id)
-                .values(failed_logins=accounts.c.failed_logins + 1, locked_until=locked_until)
-            )
+            self._record_failure.rowcount(connection, values)
 
     def reset_failures(self, account_id: str) -> None:
         """Forget failed sign-ins after a successful one."""
@@ -137,6 +216,99 @@ class AccountStore(StoreBase):
             connection.execute(
                 update(accounts).where(accounts.c.id == account_id).values(failed_logins=0, locked_until=None)
             )
+
+    # -- the second factor (RFC 6238) --------------------------------------------------------------
+
+    def begin_totp(self, account_id: str, secret: str) -> bool:
+        """Hold a new, unconfirmed TOTP secret (replacing an unconfirmed one); False when the account
+        already has a confirmed second factor."""
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(accounts)
+                .where(accounts.c.id == account_id, accounts.c.totp_confirmed_at.is_(None))
+                .values(totp_secret=secret, totp_last_step=None)
+            ).rowcount
+        return bool(changed == 1)
+
+    def confirm_totp(self, account_id: str, secret: str, step: int, code_hashes: list[str]) -> bool:
+        """Confirm the unconfirmed ``secret`` with a code of ``step`` and replace the recovery codes
+        with ``code_hashes``, in one transaction; False (nothing changes) when ``secret`` is no longer
+        the one being set up or a second factor is already confirmed."""
+        now = self.now()
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(accounts)
+                .where(
+                    accounts.c.id == account_id,
+                    accounts.c.totp_secret == secret,
+                    accounts.c.totp_confirmed_at.is_(None),
+                )
+                .values(totp_confirmed_at=now, totp_last_step=step)
+            ).rowcount
+            if changed != 1:
+                return False
+            connection.execute(delete(recovery_codes).where(recovery_codes.c.account_id == account_id))
+            if code_hashes:
+                connection.execute(
+                    insert(recovery_codes),
+                    [{"account_id": account_id, "code_hash": h, "created_at": now} for h in code_hashes],
+                )
+        return True
+
+    def use_totp_step(self, account_id: str, step: int, *, connection: Connection | None = None) -> bool:
+        """Accept a code of time ``step``: one conditional ``UPDATE`` that only succeeds when ``step`` is
+        later than the last step accepted (RFC 6238 §5.2: a code is never accepted twice)."""
+        with self.writing(connection) as writer:
+            return self._use_step.rowcount(writer, {"account_id": account_id, "step": step}) == 1
+
+    def use_recovery_code(
+        self, account_id: str, code_hash: str, *, connection: Connection | None = None
+    ) -> bool:
+        """Spend an unused recovery code (one conditional ``UPDATE``); False when unknown or used."""
+        values = {"account_id": account_id, "code_hash": code_hash, "now": self.now()}
+        with self.writing(connection) as writer:
+            return self._use_recovery.rowcount(writer, values) == 1
+
+    def recovery_code_used(self, account_id: str, code_hash: str) -> bool:
+        """True when ``code_hash`` is one of the account's recovery codes, already used."""
+        with self.reading() as connection:
+            used = connection.execute(
+                select(recovery_codes.c.used_at).where(
+                    recovery_codes.c.account_id == account_id, recovery_codes.c.code_hash == code_hash
+                )
+            ).scalar_one_or_none()
+        return used is not None
+
+    def recovery_codes_left(self, account_id: str) -> int:
+        """How many unused recovery codes the account has."""
+        with self.reading() as connection:
+            found = connection.execute(
+                select(func.count())
+                .select_from(recovery_codes)
+                .where(recovery_codes.c.account_id == account_id, recovery_codes.c.used_at.is_(None))
+            ).scalar_one()
+        return int(found)
+
+    def remove_totp(self, account_id: str, *, step: int | None = None, code_hash: str | None = None) -> bool:
+        """Remove the second factor and its recovery codes, proven by a fresh code of time ``step`` or
+        an unused recovery code, in one transaction; False (nothing changes) when the proof was
+        already used (or the account has no second factor)."""
+        with self.engine.begin() as connection:
+            if step is not None:
+                proven = self.use_totp_step(account_id, step, connection=connection)
+            else:
+                proven = code_hash is not None and self.use_recovery_code(
+                    account_id, code_hash, connection=connection
+                )
+            if not proven:
+                return False
+            connection.execute(
+                update(accounts)
+                .where(accounts.c.id == account_id)
+                .values(totp_secret=None, totp_confirmed_at=None, totp_last_step=None)
+            )
+            connection.execute(delete(recovery_codes).where(recovery_codes.c.account_id == account_id))
+        return True
 
     def add_evidence(
         self, account_id: str, kind: str, evidence_object: dict[str, Any], scores: dict[str, int]

@@ -4,6 +4,7 @@ the interaction, one generic message for every failed sign-in, a simple lockout,
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -284,3 +285,52 @@ def test_pages_serve_govuk_frontend_under_the_issuer_path(database_url: str, tmp
         assert kit.client.get(f"{at}/idp/assets/fonts/x.woff2").content == b"font"
         assert kit.client.get(f"{at}/idp/assets/idp/init.js").status_code == 200
         assert kit.client.get(f"{at}/idp/assets/idp/idp.css").headers["content-type"].startswith("text/css")
+
+
+def _normalised(response: httpx.Response) -> str:
+    """The page with everything that differs per request or per username blanked."""
+    return re.sub(r'(value|nonce)="[^"]*"', r'\1=""', response.text)
+
+
+def test_lockout_ends_and_the_count_starts_again_from_zero(kit: IdpKit) -> None:
+    who = citizen(kit)
+    login_page = _login_page(kit)
+    for _attempt in range(5):
+        _failed(sign_in(kit, login_page, who.username, "guess"))
+    kit.advance(15 * 60 + 1)
+    login_page = _login_page(kit)
+    _failed(sign_in(kit, login_page, who.username, "guess"))
+    found = kit.services.accounts.by_id(who.id)
+    assert found is not None
+    assert (found.failed_logins, found.locked_until) == (1, None)  # not locked again by one failure
+    for _attempt in range(3):
+        _failed(sign_in(kit, login_page, who.username, "guess"))
+    assert sign_in(kit, login_page, who.username).headers["location"].startswith("/consent?interaction=")
+
+
+def test_lockout_failures_while_locked_are_not_counted_and_do_not_extend_the_lock(kit: IdpKit) -> None:
+    who = citizen(kit)
+    login_page = _login_page(kit)
+    for _attempt in range(5):
+        _failed(sign_in(kit, login_page, who.username, "guess"))
+    kit.advance(10 * 60)
+    with unchanged(kit):
+        for _attempt in range(3):
+            _failed(sign_in(kit, login_page, who.username, "guess"))
+    kit.advance(5 * 60 + 1)
+    login_page = _login_page(kit)
+    assert sign_in(kit, login_page, who.username).headers["location"].startswith("/consent?interaction=")
+
+
+def test_lockout_locked_account_answer_does_not_reveal_that_the_account_exists(kit: IdpKit) -> None:
+    who = citizen(kit)
+    login_page = _login_page(kit)
+    for _attempt in range(5):
+        _failed(sign_in(kit, login_page, who.username, "guess"))
+    with unchanged(kit):
+        locked = sign_in(kit, login_page, who.username)  # the right password
+        unknown = sign_in(kit, login_page, "nobody@example.org", "guess")
+        wrong = sign_in(kit, login_page, who.username, "guess")
+    assert locked.status_code == unknown.status_code == wrong.status_code == 200
+    assert _normalised(locked) == _normalised(unknown) == _normalised(wrong)
+    _failed(locked)
