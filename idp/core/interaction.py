@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -294,8 +294,10 @@ async def consent_answer(
     session_id: str | None,
     *,
     agree: bool,
+    declined: Collection[str] = (),
 ) -> Next:
-    """The citizen's answer on the consent page: the code (consent remembered), or ``access_denied``."""
+    """The citizen's answer on the consent page: the code for what they agreed to (leaving out the
+    ``declined`` optional claims; the consent remembered as exactly that), or ``access_denied``."""
     live = _live(services, session_id)
     if live is None or interaction.account_id is None or live.account.id != interaction.account_id:
         return ShowLogin(interaction.id)
@@ -308,7 +310,16 @@ async def consent_answer(
     except UnmetAuthenticationRequirements as exc:
         _complete(services, interaction.id)
         return _error(services, request, exc)
-    return await _issue(services, client, request, live, vot, interaction_id=interaction.id, remember=True)
+    return await _issue(
+        services,
+        client,
+        request,
+        live,
+        vot,
+        interaction_id=interaction.id,
+        remember=True,
+        declined=frozenset(declined),
+    )
 
 
 async def _authenticated(
@@ -380,12 +391,13 @@ async def _issue(
     *,
     interaction_id: str | None,
     remember: bool,
+    declined: frozenset[str] = frozenset(),
 ) -> Redirect:
     """Issue the code (and remember the consent given): the successful response (Core §3.1.2.5).
 
     One transaction completes the interaction, creates the grant and its code and records the
     consent; it is retried once if a concurrent first consent of the same citizen and client won."""
-    names = requested_claims(request)
+    names = [name for name in requested_claims(request) if name not in declined]
     for attempt in range(2):
         try:
             with services.grants.transaction() as connection:
@@ -413,6 +425,7 @@ async def _issue(
                         organization_name=client.organization_name,
                         scopes=request.scope,
                         claims=names,
+                        declined=declined,
                     )
             break
         except IntegrityError:

@@ -21,16 +21,13 @@ from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy.exc import IntegrityError
 
 from idp.core import interaction as flow
 from idp.core.authorization import claims_request, requested_claims
 from idp.core.clients import Client, ClientKind
-from idp.core.errors import InvalidRequest, OAuthError, UnmetAuthenticationRequirements
-from idp.core.grants import issue_code
+from idp.core.errors import InvalidRequest, OAuthError
 from idp.core.interaction import InteractionProblem
 from idp.core.requests import AuthorizationRequest
-from idp.core.vectors import acr_for
 from idp.endpoints._http import Params, Routes, read_form, services
 from idp.endpoints._pages import (
     BROWSER_COOKIE,
@@ -44,8 +41,6 @@ from idp.endpoints._pages import (
 from idp.endpoints._text import claim_label, text_for
 from idp.endpoints.authorization import next_response
 from idp.endpoints.login import client_label, form_problem
-from idp.services import IdpServices
-from idp.store.interactions import Interaction
 from schemas.requests import ClaimSetRequest, essential_claims
 
 __all__ = ["ClaimRow", "TrustMarkRow", "claim_rows", "router", "trust_mark_rows"]
@@ -140,68 +135,6 @@ def declined_claims(form: Params, rows: Collection[ClaimRow]) -> frozenset[str]:
     return frozenset(declined)
 
 
-async def agree(
-    services: IdpServices,
-    client: Client,
-    interaction: Interaction,
-    session_id: str | None,
-    declined: frozenset[str],
-) -> flow.Next:
-    """The citizen agreed, leaving out the ``declined`` claims: the code for what they agreed to
-    (Core §3.1.2.5), and the consent remembered as exactly that.
-
-    This is :func:`idp.core.interaction.consent_answer` with ``agree=True``, except that the grant's
-    consented claims and the remembered consent leave out ``declined``. One transaction completes
-    the interaction, creates the grant and its code and records the consent; it is retried once if
-    a concurrent first consent of the same citizen and client won."""
-    live = services.interactions.live_session(session_id) if session_id else None
-    if live is None or interaction.account_id is None or live[1].id != interaction.account_id:
-        return flow.ShowLogin(interaction.id)
-    citizen = flow._citizen(services, live[1], live[0])
-    request = AuthorizationRequest.from_json(interaction.request)
-    try:
-        vot = flow._vector(citizen, request)
-    except UnmetAuthenticationRequirements as exc:
-        flow._complete(services, interaction.id)
-        return flow._error(services, request, exc)
-    agreed = [name for name in requested_claims(request) if name not in declined]
-    for attempt in range(2):
-        try:
-            with services.grants.transaction() as connection:
-                if not services.interactions.complete(interaction.id, connection=connection):
-                    raise flow._completed()
-                code = issue_code(
-                    services,
-                    client=client,
-                    request=request,
-                    account_id=citizen.account.id,
-                    auth_time=citizen.session.auth_time,
-                    amr=list(citizen.session.amr),
-                    consented_claims=agreed,
-                    vot=vot,
-                    acr=acr_for(citizen.identity) if request.acr_values else None,
-                    connection=connection,
-                )
-                services.interactions.record_consent(
-                    connection,
-                    citizen.account.id,
-                    client.client_id,
-                    organization_name=client.organization_name,
-                    scopes=request.scope,
-                    claims=agreed,
-                    declined=declined,
-                )
-            break
-        except IntegrityError:
-            if attempt:  # pragma: no cover - lost two races in a row
-                raise
-    return flow.Redirect(
-        flow.response_location(
-            request.redirect_uri, {"code": code, "state": request.state, "iss": services.config.issuer}
-        )
-    )
-
-
 def router(pages: Pages) -> Routes:
     """``GET`` and ``POST /consent``."""
     routes = Routes()
@@ -270,7 +203,9 @@ def router(pages: Pages) -> Routes:
             else:
                 authorization = AuthorizationRequest.from_json(interaction.request)
                 declined = declined_claims(form, claim_rows(client, authorization, "en"))
-                step = await agree(found, client, interaction, session_id, declined)
+                step = await flow.consent_answer(
+                    found, client, interaction, session_id, agree=True, declined=declined
+                )
         except InteractionProblem as exc:
             return pages.problem(exc)
         except OAuthError as exc:

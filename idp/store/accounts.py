@@ -311,9 +311,15 @@ class AccountStore(StoreBase):
         return True
 
     def add_evidence(
-        self, account_id: str, kind: str, evidence_object: dict[str, Any], scores: dict[str, int]
+        self,
+        account_id: str,
+        kind: str,
+        evidence_object: dict[str, Any],
+        scores: dict[str, int],
+        *,
+        connection: Connection | None = None,
     ) -> EvidenceRecord:
-        """Record a piece of evidence checked now."""
+        """Record a piece of evidence checked now (in the caller's transaction when given one)."""
         record = EvidenceRecord(
             id=str(uuid.uuid4()),
             account_id=account_id,
@@ -322,8 +328,8 @@ class AccountStore(StoreBase):
             scores=scores,
             verified_at=self.now(),
         )
-        with self.engine.begin() as connection:
-            connection.execute(
+        with self.writing(connection) as writer:
+            writer.execute(
                 insert(evidence).values(
                     id=record.id,
                     account_id=account_id,

@@ -146,10 +146,15 @@ def record_document(
     evidence = document_evidence(
         document, biometric=biometric, organization=services.config.organization_name, now=now
     )
-    record = services.accounts.add_evidence(
-        account.id, "document", evidence, document_scores(document.kind, biometric=biometric)
-    )
-    services.proofing.record(account.id, DOCUMENT, succeeded=True)
+    with services.accounts.transaction() as connection:  # the evidence and its attempt, or neither
+        record = services.accounts.add_evidence(
+            account.id,
+            "document",
+            evidence,
+            document_scores(document.kind, biometric=biometric),
+            connection=connection,
+        )
+        services.proofing.record(account.id, DOCUMENT, succeeded=True, connection=connection)
     return record
 
 
@@ -183,10 +188,15 @@ def answer_kbv(services: IdpServices, account: Account, answers: Mapping[str, st
         raise _failed(services, account.id, KBV, rate, "kbv_wrong")
     now = services.now()
     scores = kbv_scores(credit_file(account), day_of(now))
-    record = services.accounts.add_evidence(
-        account.id, "electronic_record", kbv_evidence(services.config.organization_name, now), scores
-    )
-    services.proofing.record(account.id, KBV, succeeded=True)
+    with services.accounts.transaction() as connection:  # the evidence and its attempt, or neither
+        record = services.accounts.add_evidence(
+            account.id,
+            "electronic_record",
+            kbv_evidence(services.config.organization_name, now),
+            scores,
+            connection=connection,
+        )
+        services.proofing.record(account.id, KBV, succeeded=True, connection=connection)
     return record
 
 
