@@ -215,5 +215,5 @@ def open_services(
         clock=clock,
     )
     if settings.seed_accounts:
-        seed_development_accounts(opened.accounts, opened.passwords)
+        seed_development_accounts(opened.accounts, opened.passwords, opened.vouchers)
     return opened

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from idp.core.identity import Identity, identity_of
-from idp.core.interaction import LOCKOUT_SECONDS, MAX_FAILURES, MAX_PASSWORD, MAX_USERNAME
+from idp.core.signin import LOCKOUT_SECONDS, MAX_FAILURES, MAX_PASSWORD, MAX_USERNAME
 from idp.store.accounts import Account
 from idp.store.vouching import IssuedCode, Voucher
 

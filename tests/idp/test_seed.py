@@ -1,5 +1,6 @@
-"""Development accounts: seeded at start-up in ``dev`` (idempotently), at low, medium and high
-confidence, with claims and evidence that validate against the assurance schema."""
+"""Development personas (issue 6): seeded at start-up in ``dev`` (idempotently) at every level of
+confidence GPG 45 defines for them (documents, knowledge-based questions, a vouch, none), with claims
+and evidence that validate against the assurance schema, the published TOTP secrets and a voucher."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from federation.service.database import create_store_engine
+from idp.core import totp
 from idp.core.identity import identity_of
 from idp.core.passwords import PasswordHasher
+from idp.core.personas import HIGH_TOTP_SECRET, VOUCHER
 from idp.core.seed import DEV_PASSWORD, PERSONAS, seed_development_accounts
 from idp.migrate import MIGRATIONS
 from idp.store.accounts import AccountStore
@@ -27,19 +30,49 @@ def test_personas_validate_against_the_schema() -> None:
             assert EVIDENCE.validate_python(dict(evidence)).type == kind
 
 
-def test_startup_seeds_three_levels_once(database_url: str, tmp_path: Path) -> None:
+def test_gpg45_each_persona_reaches_its_documented_level_once(database_url: str, tmp_path: Path) -> None:
     with idp_kit(database_url, tmp_path, seed_accounts=True) as kit:
         services = kit.services
-        assert services.accounts.count() == 3
+        assert services.accounts.count() == 6
+        levels = {}
         for persona in PERSONAS:
             account = services.accounts.by_username(persona.username)
             assert account is not None
             assert services.passwords.verify(account.password_hash, DEV_PASSWORD)
             level = identity_of(services.accounts, account, kit.now()).level
-            assert level is not None and level.value == persona.expected_level
+            levels[persona.username] = level.value if level is not None else None
+            assert account.second_factor is (persona.totp_secret is not None)
+            assert account.totp_secret == persona.totp_secret
+        assert levels == {
+            "low@example.test": "low",
+            "medium@example.test": "medium",
+            "high@example.test": "high",
+            "thin-file@example.test": "low",
+            "prison-leaver@example.test": "low",
+            "unproven@example.test": None,
+        }
+        assert levels == {p.username: p.expected_level for p in PERSONAS}
+        voucher = services.vouchers.by_username(VOUCHER.username)
+        assert voucher is not None
+        assert (voucher.name, voucher.occupation, voucher.organization) == (
+            "Sam Okafor",
+            "Hostel key worker",
+            "Riverside Hostel",
+        )
+        assert services.passwords.verify(voucher.password_hash, DEV_PASSWORD)
         before = kit.snapshot()
-        assert seed_development_accounts(services.accounts, services.passwords) == []
+        assert seed_development_accounts(services.accounts, services.passwords, services.vouchers) == []
         assert kit.snapshot() == before
+
+
+def test_rfc6238_a_seeded_persona_signs_in_with_a_code_from_its_published_secret(
+    database_url: str, tmp_path: Path
+) -> None:
+    with idp_kit(database_url, tmp_path, seed_accounts=True) as kit:
+        account = kit.services.accounts.by_username("high@example.test")
+        assert account is not None
+        code = totp.code_at(HIGH_TOTP_SECRET, kit.now())
+        assert totp.spend(kit.services.accounts, account, code, kit.now()) is None
 
 
 def test_seeding_adds_only_missing_personas(database_url: str) -> None:
