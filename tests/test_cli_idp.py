@@ -16,6 +16,8 @@ import httpx
 from typer.testing import CliRunner
 
 from federation.keys import KeyStore
+from idp.core import totp
+from idp.core.personas import HIGH_TOTP_SECRET
 from ukid.cli import build_app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,6 +87,20 @@ def test_rotate_keys_keeps_the_previous_key_published(tmp_path: Path) -> None:
     assert rotated.signing_key().kid != first
     assert first in {k["kid"] for k in rotated.public_jwks()["keys"]}
     assert "restart the identity provider" in output
+
+
+def test_rfc6238_totp_code_of_a_persona_is_the_current_code() -> None:
+    code, output = _invoke("idp", "totp-code", "high@example.test")
+    assert code == 0, output
+    now = time.time()
+    expected = {totp.code_at(HIGH_TOTP_SECRET, int(now) + delta) for delta in (-30, 0)}
+    assert output.strip() in expected
+
+
+def test_totp_code_refuses_what_is_neither_a_persona_nor_a_secret() -> None:
+    code, output = _invoke("idp", "totp-code", "nobody@example.test")
+    assert code == 1
+    assert "'nobody@example.test' is neither a persona with two-step sign-in" in output
 
 
 def test_serve_dev_runs_and_answers_discovery(tmp_path: Path) -> None:

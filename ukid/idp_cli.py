@@ -1,5 +1,6 @@
-"""``ukid idp serve | migrate | rotate-keys``: run the sample identity provider (OpenID Connect with
-Identity Assurance, an OpenID Federation leaf), keep its database schema current, rotate its keys.
+"""``ukid idp serve | migrate | rotate-keys | totp-code``: run the sample identity provider (OpenID
+Connect with Identity Assurance, an OpenID Federation leaf), keep its database schema current, rotate
+its keys, and print a development persona's current TOTP code.
 
 ``serve`` reads the ``UKID_IDP_*`` settings, with its options overriding them, and runs the provider
 under uvicorn; ``--dev`` is a development provider on embedded defaults (SQLite under the data
@@ -9,6 +10,7 @@ invalid settings exit 2; a provider that cannot start prints one line and exits 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
@@ -232,6 +234,32 @@ def _rotate_keys(
     typer.echo("restart the identity provider to sign with the new keys")
 
 
+def _totp_code(
+    *,
+    who: Annotated[
+        str,
+        typer.Argument(
+            help="A development persona's username (e.g. high@example.test) or a base32 TOTP secret.",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Print the current TOTP code (RFC 6238) of a development persona, for signing in by hand."""
+    from idp.core import totp  # noqa: PLC0415
+    from idp.core.personas import PERSONAS  # noqa: PLC0415
+
+    secrets = {p.username: p.totp_secret for p in PERSONAS if p.totp_secret is not None}
+    secret = secrets.get(who.strip().lower(), who.strip().upper().replace(" ", ""))
+    try:
+        code = totp.code_at(secret, int(time.time()))
+    except (ValueError, TypeError):
+        names = ", ".join(sorted(secrets))
+        raise fail(
+            f"{who!r} is neither a persona with two-step sign-in ({names}) nor a base32 secret"
+        ) from None
+    typer.echo(code)
+
+
 def build_idp_app() -> typer.Typer:
     """The ``ukid idp`` sub-application."""
     app = typer.Typer(
@@ -240,4 +268,5 @@ def build_idp_app() -> typer.Typer:
     app.command("serve")(_serve)
     app.command("migrate")(_migrate)
     app.command("rotate-keys")(_rotate_keys)
+    app.command("totp-code")(_totp_code)
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pydantic import TypeAdapter
 
 from federation.service.database import create_store_engine
@@ -13,12 +14,14 @@ from idp.core import totp
 from idp.core.identity import identity_of
 from idp.core.passwords import PasswordHasher
 from idp.core.personas import HIGH_TOTP_SECRET, VOUCHER
-from idp.core.seed import DEV_PASSWORD, PERSONAS, seed_development_accounts
+from idp.core.seed import DEV_PASSWORD, PERSONAS, Persona, seed_development_accounts
+from idp.endpoints._pages import SESSION_COOKIE
 from idp.migrate import MIGRATIONS
 from idp.store.accounts import AccountStore
 from schemas.claims import Claims
 from schemas.evidence import Evidence
 from tests.idp.idpkit import idp_kit
+from tests.idp.securitykit import account_area_code, account_area_sign_in
 
 EVIDENCE = TypeAdapter(Evidence)
 
@@ -87,3 +90,31 @@ def test_seeding_adds_only_missing_personas(database_url: str) -> None:
         assert first is not None and accounts.evidence_of(first.id) == []
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("persona", PERSONAS, ids=lambda p: p.username.split("@")[0])
+def test_gpg45_each_persona_signs_in_and_its_account_page_shows_its_level(
+    persona: Persona, tmp_path: Path
+) -> None:
+    """Issue 6 "done when": each persona signs in (with its published TOTP secret when it has one) and
+    the account page states the level its evidence reaches."""
+    with idp_kit(f"sqlite:///{tmp_path / 'idp.db'}", tmp_path, seed_accounts=True) as kit:
+        answer = account_area_sign_in(kit, persona.username, DEV_PASSWORD, target="/account")
+        if persona.totp_secret is not None:
+            answer = account_area_code(kit, answer, totp.code_at(persona.totp_secret, kit.now()))
+        assert answer.status_code == 303, answer.text
+        assert answer.headers["location"].endswith("/account")
+        session = kit.services.interactions.session(kit.client.cookies[SESSION_COOKIE])
+        assert session is not None
+        assert session.credential == ("Cl.Cm" if persona.totp_secret is not None else "Cl")
+        page = kit.client.get("/account")
+        assert page.status_code == 200, page.text
+        account = kit.services.accounts.by_username(persona.username)
+        assert account is not None
+        level = identity_of(kit.services.accounts, account, kit.now()).level
+        assert (level.value if level is not None else None) == persona.expected_level
+        if level is not None:
+            assert f"checked to a {level.label} level of confidence." in page.text
+            assert f'data-level="{level.label}"' in page.text
+        else:
+            assert 'id="level-none"' in page.text
