@@ -9,10 +9,24 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Integer,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    cast,
+    literal_column,
+    or_,
+    update,
+)
 from sqlalchemy.sql import ClauseElement
 
-__all__ = ["Clock", "Compiled", "StoreBase", "decode_json", "digest"]
+__all__ = ["Clock", "Compiled", "StoreBase", "decode_json", "digest", "failed_sign_in"]
 
 Clock = Callable[[], float]
 
@@ -64,6 +78,30 @@ class StoreBase:
             return
         with self.reader.connect() as own:
             yield own
+
+
+def failed_sign_in(table: Table) -> Update:
+    """Count a failed sign-in of the row ``id`` of ``table`` (citizens' accounts, vouchers) in ONE
+    statement, with parameters ``id``, ``now``, ``limit`` and ``locked_until``: the ``limit``-th
+    failure locks the row until ``locked_until``; a failure while locked is not counted (the lock is
+    not extended), and the first failure after a lock has expired counts from zero again, so a lock
+    always ends. (SET expressions see the row as it was.)"""
+    expired = and_(table.c.locked_until.is_not(None), table.c.locked_until <= bindparam("now"))
+    failures = case((expired, literal_column("1")), else_=table.c.failed_logins + literal_column("1"))
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("id"),
+            or_(table.c.locked_until.is_(None), table.c.locked_until <= bindparam("now")),
+        )
+        .values(
+            failed_logins=failures,
+            locked_until=case(
+                (bindparam("limit", type_=Integer) <= failures, cast(bindparam("locked_until"), BigInteger)),
+                else_=None,
+            ),
+        )
+    )
 
 
 def decode_json(value: Any) -> Any:

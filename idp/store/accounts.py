@@ -16,24 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Connection,
     Engine,
-    Integer,
-    and_,
     bindparam,
-    case,
-    cast,
     delete,
     func,
     insert,
-    literal_column,
     or_,
     select,
     update,
 )
 
-from idp.store import Clock, Compiled, StoreBase, decode_json
+from idp.store import Clock, Compiled, StoreBase, decode_json, failed_sign_in
 from idp.tables import accounts, evidence, recovery_codes
 
 __all__ = ["ACCOUNT_COLUMNS", "Account", "AccountStore", "EvidenceRecord", "account_from"]
@@ -87,23 +81,6 @@ class EvidenceRecord:
 ACCOUNT_COLUMNS = tuple(c.label(f"a_{c.name}") for c in accounts.c)
 _BY_ID = select(*ACCOUNT_COLUMNS).where(accounts.c.id == bindparam("account_id"))
 _BY_USERNAME = select(*ACCOUNT_COLUMNS).where(func.lower(accounts.c.username) == bindparam("username"))
-_LOCK_EXPIRED = and_(accounts.c.locked_until.is_not(None), accounts.c.locked_until <= bindparam("now"))
-#: The count after this failure: from zero again once a lock has expired (SET sees the old row).
-_FAILURES = case((_LOCK_EXPIRED, literal_column("1")), else_=accounts.c.failed_logins + literal_column("1"))
-_RECORD_FAILURE = (
-    update(accounts)
-    .where(
-        accounts.c.id == bindparam("account_id"),
-        or_(accounts.c.locked_until.is_(None), accounts.c.locked_until <= bindparam("now")),
-    )
-    .values(
-        failed_logins=_FAILURES,
-        locked_until=case(
-            (bindparam("limit", type_=Integer) <= _FAILURES, cast(bindparam("locked_until"), BigInteger)),
-            else_=None,
-        ),
-    )
-)
 _USE_STEP = (
     update(accounts)
     .where(
@@ -153,7 +130,7 @@ class AccountStore(StoreBase):
         self._by_id = Compiled(_BY_ID, engine)
         self._by_username = Compiled(_BY_USERNAME, engine)
         self._evidence = Compiled(_EVIDENCE, engine, json_columns=("evidence", "scores"))
-        self._record_failure = Compiled(_RECORD_FAILURE, engine)
+        self._record_failure = Compiled(failed_sign_in(accounts), engine)
         self._use_step = Compiled(_USE_STEP, engine)
         self._use_recovery = Compiled(_USE_RECOVERY, engine)
 
@@ -202,11 +179,10 @@ class AccountStore(StoreBase):
             )
 
     def record_failure(self, account_id: str, *, limit: int, lockout: int) -> None:
-        """Count a failed sign-in (one statement); the ``limit``-th locks the account for ``lockout``
-        seconds. A failure while locked is not counted (the lock is not extended), and the first
-        failure after a lock has expired counts from zero again: a lock always ends."""
+        """Count a failed sign-in (:func:`idp.store.failed_sign_in`): the ``limit``-th locks the
+        account for ``lockout`` seconds, and a lock always ends."""
         now = self.now()
-        values = {"account_id": account_id, "now": now, "limit": limit, "locked_until": now + lockout}
+        values = {"id": account_id, "now": now, "limit": limit, "locked_until": now + lockout}
         with self.engine.begin() as connection:
             self._record_failure.rowcount(connection, values)
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 
-from idp.store import Clock, Compiled, StoreBase, digest
+from idp.store import Clock, Compiled, StoreBase, digest, failed_sign_in
 from idp.store.interactions import new_handle
 from idp.tables import evidence, proofing_attempts, vouch_codes, voucher_sessions, vouchers
 
@@ -122,6 +122,7 @@ class VoucherStore(StoreBase):
         super().__init__(engine, clock)
         self._by_username = Compiled(_VOUCHER_BY_USERNAME, engine)
         self._live_session = Compiled(_LIVE_SESSION, engine)
+        self._record_failure = Compiled(failed_sign_in(vouchers), engine)
         self._end_session = Compiled(_END_SESSION, engine)
         self._code = Compiled(_CODE, engine)
         self._use_code = Compiled(_USE_CODE, engine)
@@ -171,22 +172,12 @@ class VoucherStore(StoreBase):
         return _voucher(row) if row is not None else None
 
     def record_failure(self, voucher_id: str, *, max_failures: int, lockout: int) -> None:
-        """Count a failed sign-in, in one statement: the count restarts when an earlier lock has
-        expired, and reaching ``max_failures`` locks the voucher for ``lockout`` seconds."""
+        """Count a failed sign-in (:func:`idp.store.failed_sign_in`, the rule citizens have): the
+        ``max_failures``-th locks the voucher for ``lockout`` seconds, and a lock always ends."""
         now = self.now()
-        expired = and_(vouchers.c.locked_until.is_not(None), vouchers.c.locked_until <= now)
-        count = case((expired, 0), else_=vouchers.c.failed_logins) + 1
+        values = {"id": voucher_id, "now": now, "limit": max_failures, "locked_until": now + lockout}
         with self.transaction() as connection:
-            connection.execute(
-                update(vouchers)
-                .where(vouchers.c.id == voucher_id)
-                .values(
-                    failed_logins=count,
-                    locked_until=case(
-                        (count >= max_failures, now + lockout), (expired, None), else_=vouchers.c.locked_until
-                    ),
-                )
-            )
+            self._record_failure.rowcount(connection, values)
 
     def reset_failures(self, voucher_id: str) -> None:
         """Forget failed sign-ins after a successful one."""
