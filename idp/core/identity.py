@@ -15,12 +15,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection
 
+from idp.core.dates import iso_time
 from idp.core.discovery import CLAIMS_IN_VERIFIED_CLAIMS
 from idp.store.accounts import Account, AccountStore, EvidenceRecord
 from schemas.claims import Claims
@@ -166,10 +166,6 @@ def _assurance_details(usable: Sequence[_Usable], scores: Gpg45Scores) -> list[d
     return details
 
 
-def _time(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _held_claims(account: Account) -> dict[str, Any]:
     """The account's claims that may appear inside ``verified_claims`` (the provider's metadata
     ``claims_in_verified_claims_supported``), validated."""
@@ -206,7 +202,7 @@ def identity_of(
                     "procedure": procedure,
                     "assurance_details": _assurance_details(usable, scores),
                 },
-                "time": _time(max(u.record.verified_at for u in usable)),
+                "time": iso_time(max(u.record.verified_at for u in usable)),
                 "evidence": [u.record.evidence for u in usable],
             },
             "claims": _held_claims(account),

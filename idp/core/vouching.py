@@ -16,9 +16,10 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from idp.core.dates import iso_date, iso_time
 from idp.core.identity import Identity, identity_of
 from idp.core.signin import LOCKOUT_SECONDS, MAX_FAILURES, MAX_PASSWORD, MAX_USERNAME
 from idp.store.accounts import Account
@@ -255,14 +256,6 @@ class Refused:
     counted: bool
 
 
-def _iso_time(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _iso_date(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).date().isoformat()
-
-
 def vouch_evidence(
     evidence_id: str, code: IssuedCode, voucher: Voucher, *, checked_by: str, now: int
 ) -> dict[str, Any]:
@@ -275,7 +268,7 @@ def vouch_evidence(
     How the voucher knows the person stays in the provider (``vouch_codes.relationship``): it is
     not released to relying parties.
     """
-    time = _iso_time(now)
+    time = iso_time(now)
     return {
         "type": "vouch",
         "check_details": [
@@ -295,7 +288,7 @@ def vouch_evidence(
         "attestation": {
             "type": "digital_attestation",
             "reference_number": evidence_id,
-            "date_of_issuance": _iso_date(code.created_at),
+            "date_of_issuance": iso_date(code.created_at),
             "voucher": {
                 "name": voucher.name,
                 "occupation": voucher.occupation,

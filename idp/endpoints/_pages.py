@@ -135,6 +135,13 @@ class Pages:
         """Serve the pages' own static files and govuk-frontend's fonts and images (after the routes)."""
         mount_assets(app, self.assets, package="idp", name="idp")
 
+    def keep_browser(self, response: Response, browser_id: str, new: bool) -> Response:
+        """``response`` setting the browser cookie when :func:`browser_cookie` made a new ID (the page's
+        forms carry CSRF tokens bound to it)."""
+        if new:
+            self.cookies.set(response, BROWSER_COOKIE, browser_id, self.config.session_lifetime)
+        return response
+
     @property
     def base(self) -> str:
         """The path every page is under."""

@@ -21,18 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
+from idp.core.dates import long_time
 from idp.core.errors import InvalidRequest
 from idp.core.identity import Identity, identity_of, scores_of
 from idp.core.interaction import InteractionProblem, check_csrf, csrf_token
 from idp.endpoints._citizen import current_citizen, sign_in_first
 from idp.endpoints._http import Routes, read_form, services
-from idp.endpoints._pages import BROWSER_COOKIE, Pages, browser_cookie, see_other
+from idp.endpoints._pages import Pages, browser_cookie, see_other
 from idp.endpoints._text import claim_label, text_for
 from idp.endpoints.login import form_problem
 from idp.services import IdpServices
@@ -45,20 +45,6 @@ __all__ = ["consent_reference", "router"]
 REVOKE_FIELDS = ("csrf_token", "consent")
 _LOCALE = "en"
 _SCORE_NAMES = ("strength", "validity", "activity_history", "identity_fraud", "verification")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def consent_reference(account_id: str, client_id: str) -> str:
@@ -69,14 +55,6 @@ def consent_reference(account_id: str, client_id: str) -> str:
 
 def _purpose(account: Account) -> str:
     return f"account:{account.id}:consents"
-
-
-def when(seconds: int) -> str:
-    """A moment as GOV.UK writes it, in UTC: "21 September 2026 at 2:13pm"."""
-    moment = datetime.fromtimestamp(seconds, UTC)
-    hour = moment.hour % 12 or 12
-    suffix = "am" if moment.hour < 12 else "pm"
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year} at {hour}:{moment.minute:02d}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -189,7 +167,7 @@ def evidence_row(record: EvidenceRecord, words: Mapping[str, str]) -> EvidenceRo
         detail=detail,
         checks=checks,
         scores=scores,
-        when=when(record.verified_at),
+        when=long_time(record.verified_at),
     )
 
 
@@ -232,7 +210,7 @@ def consent_row(consent: Consent, words: Mapping[str, str]) -> ConsentRow:
         client_id=consent.client_id,
         claims=[claim_label(_LOCALE, name) for name in sorted(consent.claims)]
         or [words["account_only_sign_in"]],
-        since=when(consent.granted_at),
+        since=long_time(consent.granted_at),
     )
 
 
@@ -255,7 +233,7 @@ def _page(
             client_id=release.client_id,
             claims=[_claim_words(name, words) for name in release.claims],
             channel=words.get(f"account_channel_{release.channel}", release.channel),
-            when=when(release.released_at),
+            when=long_time(release.released_at),
             level=release.level.replace("_", " ") if release.level else words["account_not_applicable"],
         )
         for release in reversed(found.grants.releases_of(account.id))
@@ -289,9 +267,7 @@ def router(pages: Pages) -> Routes:
         response = _page(
             pages, found, citizen[1], browser_id, withdrawn=request.query_params.get("withdrawn") == "1"
         )
-        if new:
-            pages.cookies.set(response, BROWSER_COOKIE, browser_id, found.config.session_lifetime)
-        return response
+        return pages.keep_browser(response, browser_id, new)
 
     @routes.post("/account/consents/revoke", summary="Withdraw a consent and revoke the client's tokens")
     async def revoke(request: Request) -> Response:
@@ -315,9 +291,7 @@ def router(pages: Pages) -> Routes:
             )
         except InteractionProblem:
             response = _page(pages, found, account, browser_id, error=words["account_csrf"])
-            if new:
-                pages.cookies.set(response, BROWSER_COOKIE, browser_id, found.config.session_lifetime)
-            return response
+            return pages.keep_browser(response, browser_id, new)
         owner, _space, client_id = (form.get("consent") or "").partition(" ")
         withdrawn = False
         if owner == account.id and client_id:

@@ -371,9 +371,7 @@ class _Handlers:
             return self.pages.problem(exc)
         browser_id, new_browser = browser_cookie(request)
         response = self._signin_page(found, browser_id, target)
-        if new_browser:
-            self.pages.cookies.set(response, BROWSER_COOKIE, browser_id, found.config.session_lifetime)
-        return response
+        return self.pages.keep_browser(response, browser_id, new_browser)
 
     async def signin(self, request: Request) -> Response:
         found = services(request)

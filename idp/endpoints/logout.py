@@ -161,9 +161,7 @@ def _confirmation(pages: Pages, request: Request, params: Params, checked: _Logo
         carried=carried,
         client_label=client_label(checked.client) if checked.client is not None else None,
     )
-    if new_browser:
-        pages.cookies.set(response, BROWSER_COOKIE, browser_id, found.config.session_lifetime)
-    return response
+    return pages.keep_browser(response, browser_id, new_browser)
 
 
 def router(pages: Pages) -> Routes:

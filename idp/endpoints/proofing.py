@@ -185,9 +185,7 @@ class _Journey:
         config = services(request).config
         token = csrf_token(config.pairwise_salt, browser_id, purpose) if purpose is not None else None
         response = self.pages.render(template, locale=_LOCALE, status=status, token=token, **context)
-        if new_browser:
-            self.pages.cookies.set(response, BROWSER_COOKIE, browser_id, config.session_lifetime)
-        return response
+        return self.pages.keep_browser(response, browser_id, new_browser)
 
     def refused(self, request: Request, exc: journey.StepRefused, *, status: int = 400) -> Response:
         """A step that cannot be done (429 past the rate limit)."""

@@ -122,9 +122,7 @@ class _Handlers:
             return self._sign_in_again()
         browser_id, new_browser = browser_cookie(request)
         response = self._render(found, citizen, browser_id, done=params.get("done"))
-        if new_browser:
-            self.pages.cookies.set(response, BROWSER_COOKIE, browser_id, found.config.session_lifetime)
-        return response
+        return self.pages.keep_browser(response, browser_id, new_browser)
 
     async def _form(
         self, request: Request

@@ -21,6 +21,7 @@ from fastapi.responses import Response
 
 from idp.core import interaction as flow
 from idp.core import vouching as vouch
+from idp.core.dates import long_date
 from idp.core.errors import InvalidRequest
 from idp.core.identity import Identity, identity_of
 from idp.core.interaction import InteractionProblem
@@ -29,7 +30,6 @@ from idp.endpoints._http import Params, Routes, read_form, services
 from idp.endpoints._pages import BROWSER_COOKIE, Pages, browser_cookie, cookie_value, locale_of, see_other
 from idp.endpoints._text import text_for
 from idp.endpoints.login import form_problem
-from idp.services import IdpServices
 from idp.store.accounts import Account
 from idp.store.vouching import IssuedCode, Voucher
 from schemas.gpg45 import LevelOfConfidence
@@ -52,20 +52,6 @@ ISSUE_FIELDS = (
     "relationship",
 )
 REDEEM_FIELDS = ("csrf_token", "code")
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 def _locale(request: Request) -> str:
@@ -74,38 +60,12 @@ def _locale(request: Request) -> str:
     return locale_of([part.split(";", 1)[0].strip() for part in header.split(",") if part.strip()])
 
 
-def _day(value: date) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-
-
-def _when(seconds: int) -> str:
-    return _day(datetime.fromtimestamp(seconds, UTC).date())
-
-
-def _birthdate(iso: str) -> str:
-    return _day(date.fromisoformat(iso))
-
-
-def _browser(request: Request, response_setter: list[str]) -> str:
-    """The browser's ID; a new one is noted in ``response_setter`` for the response to set."""
-    browser_id, new = browser_cookie(request)
-    if new:
-        response_setter.append(browser_id)
-    return browser_id
-
-
-def _with_browser(pages: Pages, found: IdpServices, response: Response, new_browser: list[str]) -> Response:
-    for browser_id in new_browser:
-        pages.cookies.set(response, BROWSER_COOKIE, browser_id, found.config.session_lifetime)
-    return response
-
-
 def _status(code: IssuedCode, now: int) -> tuple[str, dict[str, str]]:
     if code.used_at is not None:
-        return "vouch_status_used", {"used": _when(code.used_at)}
+        return "vouch_status_used", {"used": long_date(code.used_at)}
     if code.expires_at <= now:
-        return "vouch_status_expired", {"expires": _when(code.expires_at)}
-    return "vouch_status_waiting", {"expires": _when(code.expires_at)}
+        return "vouch_status_expired", {"expires": long_date(code.expires_at)}
+    return "vouch_status_waiting", {"expires": long_date(code.expires_at)}
 
 
 def _level_words(identity: Identity, locale: str) -> dict[str, str]:
@@ -166,8 +126,7 @@ def _signin_page(
     needed: bool = False,
 ) -> Response:
     found = services(request)
-    new_browser: list[str] = []
-    browser_id = _browser(request, new_browser)
+    browser_id, new_browser = browser_cookie(request)
     response = pages.render(
         "vouching_signin.html",
         locale=_locale(request),
@@ -177,7 +136,7 @@ def _signin_page(
         failed=failed,
         needed=needed,
     )
-    return _with_browser(pages, found, response, new_browser)
+    return pages.keep_browser(response, browser_id, new_browser)
 
 
 def _issued(issued: tuple[str, IssuedCode] | None) -> dict[str, str] | None:
@@ -188,8 +147,8 @@ def _issued(issued: tuple[str, IssuedCode] | None) -> dict[str, str] | None:
         "code": code,
         "given_name": stored.given_name,
         "family_name": stored.family_name,
-        "birthdate": _birthdate(stored.birthdate),
-        "expires": _when(stored.expires_at),
+        "birthdate": long_date(date.fromisoformat(stored.birthdate)),
+        "expires": long_date(stored.expires_at),
     }
 
 
@@ -206,14 +165,13 @@ def _voucher_page(
 ) -> Response:
     found = services(request)
     now = found.now()
-    new_browser: list[str] = []
-    browser_id = _browser(request, new_browser)
+    browser_id, new_browser = browser_cookie(request)
     salt = found.config.pairwise_salt
     codes = [
         {
             "person": f"{code.given_name} {code.family_name}",
-            "birthdate": _birthdate(code.birthdate),
-            "issued": _when(code.created_at),
+            "birthdate": long_date(date.fromisoformat(code.birthdate)),
+            "issued": long_date(code.created_at),
             "status": _status(code, now),
         }
         for code in found.vouchers.codes_of(voucher.id)
@@ -233,7 +191,7 @@ def _voucher_page(
         remaining=remaining,
         codes=codes,
     )
-    return _with_browser(pages, found, response, new_browser)
+    return pages.keep_browser(response, browser_id, new_browser)
 
 
 def _redeem_page(
@@ -246,8 +204,7 @@ def _redeem_page(
     code: str = "",
 ) -> Response:
     found = services(request)
-    new_browser: list[str] = []
-    browser_id = _browser(request, new_browser)
+    browser_id, new_browser = browser_cookie(request)
     identity = identity_of(found.accounts, account, found.now())
     response = pages.render(
         "vouching_redeem.html",
@@ -258,7 +215,7 @@ def _redeem_page(
         code=code,
         level=identity.level.label if identity.level is not None else None,
     )
-    return _with_browser(pages, found, response, new_browser)
+    return pages.keep_browser(response, browser_id, new_browser)
 
 
 def _voucher_routes(routes: Routes, pages: Pages) -> None:

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from idp.core.dates import long_date
+
 __all__ = [
     "CheckedDocument",
     "DocumentProblem",
@@ -27,7 +29,6 @@ __all__ = [
     "check_licence",
     "check_passport",
     "licence_prefix",
-    "long_date",
 ]
 
 _WEIGHTS = (7, 3, 1)
@@ -85,11 +86,6 @@ class CheckedDocument:
     issued: date | None
     #: Three-letter nationality from the MRZ (passports only).
     nationality: str | None = None
-
-
-def long_date(day: date) -> str:
-    """A date as GOV.UK writes it: ``1 March 2024``."""
-    return f"{day.day} {day.strftime('%B %Y')}"
 
 
 def check_digit(text: str) -> int:

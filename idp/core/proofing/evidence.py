@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+from idp.core.dates import iso_time
 from idp.core.proofing.documents import CheckedDocument
 from idp.core.proofing.sandbox import CREDIT_AGENCY, CreditRecord
 
@@ -79,16 +80,12 @@ def kbv_scores(records: tuple[CreditRecord, ...], today: date) -> dict[str, int]
     return {"activity_history": activity_history_score(records, today), "verification": 2}
 
 
-def _time(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _check(method: str, organization: str, now: int, prefix: str) -> dict[str, str]:
     return {
         "check_method": method,
         "organization": organization,
         "check_id": f"{prefix}-{uuid.uuid4().hex[:16]}",
-        "time": _time(now),
+        "time": iso_time(now),
     }
 
 

@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from idp.core.dates import long_date
 from idp.core.identity import Identity, identity_of, scores_of
-from idp.core.proofing.documents import CheckedDocument, long_date
+from idp.core.proofing.documents import CheckedDocument
 from idp.core.proofing.evidence import document_evidence, document_scores, kbv_evidence, kbv_scores
 from idp.core.proofing.explain import Outlook, outlook
 from idp.core.proofing.kbv import PASS_MARK, Question, marked, questions_for
