@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 from joserfc.jwk import ECKey
-from sqlalchemy import create_engine, select
+from sqlalchemy import Table, create_engine, select
 
 from federation.jose import AnyKey
 from federation.keys import KeyStore, generate_key, public_jwk
@@ -128,6 +128,11 @@ class IdpKit:
         """A new account with ``password`` (fast hashing) and ``claims``."""
         found = self.services
         return found.accounts.create(username, found.passwords.hash(password), claims or {})
+
+    def rows_of(self, table: Table, account_id: str) -> list[Any]:
+        """The rows of ``table`` (one with an ``account_id`` column) belonging to the account."""
+        with self.services.accounts.engine.connect() as connection:
+            return list(connection.execute(select(table).where(table.c.account_id == account_id)).all())
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, to compare before and after a rejected request."""

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from idp.tables import consents, grants, releases
 from tests.idp.accountkit import (
@@ -57,11 +56,6 @@ def kit(shared: IdpKit) -> IdpKit:
     """The shared provider, with a browser that has no cookies."""
     shared.client.cookies.clear()
     return shared
-
-
-def _rows(kit: IdpKit, table: Any, account_id: str) -> list[Any]:
-    with kit.services.accounts.engine.connect() as connection:
-        return list(connection.execute(select(table).where(table.c.account_id == account_id)).all())
 
 
 def _checkboxes(response: Any) -> dict[str, str]:
@@ -129,11 +123,11 @@ def test_core_section_3_1_2_4_declined_claims_are_released_nowhere(kit: IdpKit) 
     info = userinfo(kit, body["access_token"])
     assert info.status_code == 200, info.text
     assert set(info.json()) == {"sub", "email_verified"}
-    [grant] = _rows(kit, grants, who.id)
+    [grant] = kit.rows_of(grants, who.id)
     assert grant.consented_claims == ["email_verified", "family_name"]
-    recorded = {row.channel: row.claims for row in _rows(kit, releases, who.id)}
+    recorded = {row.channel: row.claims for row in kit.rows_of(releases, who.id)}
     assert recorded == {"id_token": ["family_name"], "userinfo": ["email_verified"]}
-    [consent] = _rows(kit, consents, who.id)
+    [consent] = kit.rows_of(consents, who.id)
     assert consent.claims == ["email_verified", "family_name"]
 
 
@@ -159,11 +153,11 @@ def test_core_section_3_1_2_4_declining_on_a_new_answer_withdraws_it_from_the_re
     signed_in(kit, who)
     response, _verifier = consent_page(kit, scope="openid email")
     submit_consent(kit, response)
-    [consent] = _rows(kit, consents, who.id)
+    [consent] = kit.rows_of(consents, who.id)
     assert consent.claims == ["email", "email_verified"]
     response, _verifier = consent_page(kit, scope="openid email", extra={"prompt": "consent"})
     submit_consent(kit, response, extra={"decline.email": "yes"})
-    [consent] = _rows(kit, consents, who.id)
+    [consent] = kit.rows_of(consents, who.id)
     assert consent.claims == ["email_verified"]
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from idp.tables import consents, grants
 from tests.idp.flows import (
@@ -61,11 +60,6 @@ def _consent_page(kit: IdpKit, username: str, **options: Any) -> httpx.Response:
     return response
 
 
-def _rows(kit: IdpKit, table: Any, account_id: str) -> list[Any]:
-    with kit.services.accounts.engine.connect() as connection:
-        return list(connection.execute(select(table).where(table.c.account_id == account_id)).all())
-
-
 def test_core_section_3_1_2_4_consent_page_names_the_organisation_and_each_claim(kit: IdpKit) -> None:
     who = citizen(kit)
     doc = page(_consent_page(kit, who.username, scope="openid address", claims=VERIFIED))
@@ -103,7 +97,7 @@ def test_core_section_3_1_2_4_agree_returns_the_code_and_remembers_the_consent(k
     who = citizen(kit)
     query = redirect_query(decide(kit, _consent_page(kit, who.username, scope="openid email")), CALLBACK)
     assert set(query) == {"code", "state", "iss"}
-    [consent] = _rows(kit, consents, who.id)
+    [consent] = kit.rows_of(consents, who.id)
     assert consent.scopes == ["email", "openid"]
     assert consent.claims == ["email", "email_verified"]
     assert consent.organization_name == "Static Services Ltd"
@@ -119,8 +113,8 @@ def test_rfc6749_section_4_1_2_1_cancel_is_access_denied(kit: IdpKit) -> None:
         "the citizen did not agree to share the information",
         "af0ifjsldkj",
     )
-    assert _rows(kit, grants, who.id) == []
-    assert _rows(kit, consents, who.id) == []
+    assert kit.rows_of(grants, who.id) == []
+    assert kit.rows_of(consents, who.id) == []
 
 
 def test_csrf_consent_without_token_is_refused_and_changes_nothing(kit: IdpKit) -> None:
