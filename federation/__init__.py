@@ -26,6 +26,16 @@ from federation.errors import (
     InvalidTrustChain,
     InvalidTrustMark,
 )
+from federation.held_marks import (
+    HeldMark,
+    HeldMarks,
+    MarkStore,
+    MemoryMarkStore,
+    expand_trust_mark_type,
+    fetch_trust_mark,
+    trust_marks_claim,
+    wanted_types,
+)
 from federation.http import FederationFetcher, FetchPolicy, entity_configuration_url
 from federation.jose import AlgorithmPolicy, JwtType, sign_jwt, verify_jwt
 from federation.keys import KeyStore, sign_historical_keys
@@ -57,6 +67,8 @@ __all__ = [
     "FederationFetcher",
     "FetchError",
     "FetchPolicy",
+    "HeldMark",
+    "HeldMarks",
     "InvalidJwt",
     "InvalidMetadata",
     "InvalidPolicy",
@@ -65,6 +77,8 @@ __all__ = [
     "InvalidTrustMark",
     "JwtType",
     "KeyStore",
+    "MarkStore",
+    "MemoryMarkStore",
     "ResolverLimits",
     "TrustAnchor",
     "TrustChain",
@@ -74,15 +88,19 @@ __all__ = [
     "build_entity_configuration",
     "build_subordinate_statement",
     "entity_configuration_url",
+    "expand_trust_mark_type",
+    "fetch_trust_mark",
     "issue_delegation",
     "issue_trust_mark",
     "request_status",
     "sign_historical_keys",
     "sign_jwt",
     "sign_status_response",
+    "trust_marks_claim",
     "verify_entity_configuration",
     "verify_in_federation",
     "verify_jwt",
     "verify_subordinate_statement",
     "verify_trust_mark",
+    "wanted_types",
 ]

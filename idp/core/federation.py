@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from joserfc.jwk import KeySet
 
 from federation.errors import Check, FederationError, InvalidJwt, InvalidTrustChain
+from federation.held_marks import expand_trust_mark_type as type_of
 from federation.http import ENTITY_STATEMENT_MEDIA_TYPE, JWK_SET_MEDIA_TYPE, FederationFetcher
 from federation.http import entity_configuration_url as configuration_url
 from federation.jose import JwtType, verify_jwt
@@ -42,7 +43,7 @@ from federation.trust_marks import verify_in_federation
 from idp.core.claims_policy import RESTRICTED_CLAIMS
 from idp.core.clients import Client, ClientKind
 from idp.core.config import IdpConfig
-from schemas.records import TrustMarkKind, trust_mark_type
+from schemas.records import trust_mark_type
 
 __all__ = ["RP_TYPE", "Rejected", "RelyingParties", "chain_failure", "type_of"]
 
@@ -62,14 +63,6 @@ class Rejected(Exception):
         super().__init__(description)
         self.description = description
         self.trust_marks = trust_marks
-
-
-def type_of(anchor: str, name: str) -> str:
-    """A trust mark type from this federation's kind name (``council``) or a full type URL."""
-    try:
-        return trust_mark_type(anchor, TrustMarkKind(name))
-    except ValueError:
-        return name
 
 
 def _quote(value: Any) -> str:

@@ -3,7 +3,8 @@
 An explicit registration (OpenID Federation 1.0 §12.2) replaces any earlier one of the same RP
 (§12.2.2: an existing registration MUST be invalidated) and is valid until ``expires_at``, never
 past the trust chain it was made with (§12.3). Held trust marks (§7) are kept one per type, as
-last fetched from their issuer, so every worker publishes the same ones.
+last fetched from their issuer, so every worker publishes the same ones (this store is the provider's
+:class:`federation.held_marks.MarkStore`; :class:`HeldMark` is re-exported from there).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from federation.held_marks import HeldMark
 from idp.store import StoreBase
 from idp.tables import held_trust_marks, registered_clients
 
@@ -31,17 +33,6 @@ class Registration:
     trust_mark_types: tuple[str, ...]
     registered_at: int
     expires_at: int
-
-
-@dataclass(frozen=True)
-class HeldMark:
-    """A trust mark this provider holds (published in its entity configuration)."""
-
-    trust_mark_type: str
-    issuer: str
-    trust_mark: str
-    expires_at: int | None
-    fetched_at: int
 
 
 def _upsert(connection: Connection, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:

@@ -1,0 +1,200 @@
+"""What was received, read with the assurance schema and judged by the service's policy.
+
+- ``verified_claims`` (OIDC for Identity Assurance §5) come from UserInfo (and the ID token, if it
+  carries any), as one object or an array; each element is validated with ``schemas.VerifiedClaims``.
+  An element under a trust framework the schema does not know is not an error of the provider's but
+  a reason for refusal the citizen can read (``untrusted_framework``); any other schema violation is
+  a :class:`LoginError` (``invalid_verified_claims``) naming the member and the reason.
+- The decision is ``schemas.policy.evaluate_policy`` (level computed from the GPG 45 scores, never
+  from ``assurance_level`` alone), plus the credential the service needs (``Cm`` in the ``vot``).
+- A refusal a higher proof could fix carries a :class:`StepUp`: the needed vector for a level too
+  low, no scores, a check too old or a credential too weak; the next identity value above the one
+  reached for a missing check method (e.g. the photo comparison of an NHS P9-equivalent service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from relying_party.core.errors import LoginError, Refusal
+from relying_party.core.policy import ServicePolicy, identity_vector
+from relying_party.core.providers import Provider
+from relying_party.core.result import (
+    CREDENTIAL_TOO_WEAK,
+    Decision,
+    Failure,
+    LoginResult,
+    ProviderInfo,
+    StepUp,
+    describe_evidence,
+)
+from schemas.gpg45 import LevelOfConfidence
+from schemas.policy import FailureCode, PolicyDecision, evaluate_policy
+from schemas.verified_claims import TRUST_FRAMEWORKS, VerifiedClaims
+from schemas.vot import Vector
+
+__all__ = ["evaluate", "parse_verified_claims"]
+
+_NOT_CLAIMS = frozenset(
+    {
+        "sub",
+        "verified_claims",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "nonce",
+        "at_hash",
+        "azp",
+        "auth_time",
+        "amr",
+        "acr",
+        "vot",
+        "vtm",
+        "sid",
+        "jti",
+        "nbf",
+    }
+)
+_RAISE_LEVEL = {
+    FailureCode.LEVEL_TOO_LOW,
+    FailureCode.NO_SCORES,
+    FailureCode.TOO_OLD,
+    FailureCode.NO_VERIFICATION_TIME,
+}
+_HIGHER = {FailureCode.MISSING_CHECK_METHOD, FailureCode.PROCEDURE_NOT_MET}
+_ORDER = (LevelOfConfidence.LOW, LevelOfConfidence.MEDIUM, LevelOfConfidence.HIGH)
+
+
+def _elements(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def parse_verified_claims(sources: Sequence[Mapping[str, Any]]) -> tuple[list[VerifiedClaims], list[str]]:
+    """The valid ``verified_claims`` elements of ``sources`` (UserInfo, then the ID token) and the trust
+    frameworks of elements refused for their unknown framework; :class:`LoginError` for any other
+    schema violation."""
+    parsed: list[VerifiedClaims] = []
+    unknown: list[str] = []
+    for source in sources:
+        for index, element in enumerate(_elements(source.get("verified_claims"))):
+            framework = (
+                element.get("verification", {}).get("trust_framework") if isinstance(element, dict) else None
+            )
+            if isinstance(framework, str) and framework not in TRUST_FRAMEWORKS:
+                unknown.append(framework[:64])
+                continue
+            try:
+                parsed.append(VerifiedClaims.model_validate(element))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "(element)"
+                raise LoginError(
+                    Refusal.INVALID_VERIFIED_CLAIMS,
+                    f"The identity provider sent verified_claims this service cannot read: element {index}: "
+                    f"{where}: {first['msg']}",
+                    check="verified_claims",
+                ) from exc
+    return parsed, unknown
+
+
+def _step_up(policy: ServicePolicy, decision: PolicyDecision, failures: Sequence[Failure]) -> StepUp | None:
+    codes = {f.code for f in failures}
+    if codes & {c.value for c in _RAISE_LEVEL} or CREDENTIAL_TOO_WEAK in codes:
+        return StepUp(tuple(policy.vtr()), f"prove your identity to a {policy.minimum_level.label} level")
+    if codes & {c.value for c in _HIGHER}:
+        reached = decision.level or policy.minimum_level
+        above = [lv for lv in _ORDER if lv.rank > max(reached.rank, policy.minimum_level.rank)]
+        target = above[0] if above else LevelOfConfidence.HIGH
+        vector = Vector(frozenset({identity_vector(target), *policy.credential.split(".")})).render()
+        return StepUp(
+            (vector,), f"prove your identity to a {target.label} level, with the checks this service needs"
+        )
+    return None
+
+
+def evaluate(
+    policy: ServicePolicy,
+    provider: Provider,
+    id_claims: Mapping[str, Any],
+    userinfo: Mapping[str, Any],
+    *,
+    now: float,
+) -> LoginResult:
+    """The login result: claims received, the policy's decision and, when refused, a step-up."""
+    parsed, unknown = parse_verified_claims([userinfo, id_claims])
+    moment = datetime.fromtimestamp(now, UTC)
+    failures: list[Failure] = []
+    if parsed:
+        decision = evaluate_policy(policy.assurance, parsed, moment)
+        failures = [Failure(f.code.value, f.message) for f in decision.failures]
+    else:
+        decision = evaluate_policy(policy.assurance, [], moment)
+        if unknown:
+            failures = [
+                Failure(
+                    FailureCode.UNTRUSTED_FRAMEWORK.value,
+                    f"Your identity was checked under a scheme this service does not accept ({unknown[0]}).",
+                )
+            ]
+        else:
+            failures = [Failure(f.code.value, f.message) for f in decision.failures]
+    vot_text = id_claims.get("vot")
+    if "Cm" in policy.credential.split(".") and not (
+        isinstance(vot_text, str) and "Cm" in vot_text.split(".")
+    ):
+        failures.append(
+            Failure(
+                CREDENTIAL_TOO_WEAK,
+                "This service needs you to sign in with a security code as well as your password.",
+            )
+        )
+    element = decision.verified_claims
+    claims: dict[str, Any] = element.claims.to_json_dict() if element is not None else {}
+    verified = tuple(claims)
+    requested = set(policy.claims)
+    for name, value in userinfo.items():
+        if name not in _NOT_CLAIMS and name not in claims and name in requested:
+            claims[name] = value
+    verification = element.verification if element is not None else None
+    step_up = _step_up(policy, decision, failures) if failures else None
+    return LoginResult(
+        service=policy.name,
+        subject=str(id_claims["sub"]),
+        provider=ProviderInfo(
+            issuer=provider.issuer,
+            name=provider.name,
+            kind=provider.kind,
+            trust_chain=provider.path,
+            trust_anchor=provider.trust_anchor,
+            certificate_id=provider.certification.certificate_id if provider.certification else None,
+            certified_levels=tuple(sorted(lv.value for lv in provider.levels)),
+        ),
+        decision=Decision(
+            accepted=not failures,
+            level=decision.level,
+            profiles=decision.profiles,
+            failures=tuple(failures),
+            step_up=step_up,
+        ),
+        claims=claims,
+        verified=verified,
+        evidence=describe_evidence(
+            [e.model_dump(mode="json", exclude_none=True) for e in (verification.evidence or [])]
+            if verification
+            else []
+        ),
+        vot=vot_text if isinstance(vot_text, str) else None,
+        vtm=id_claims.get("vtm") if isinstance(id_claims.get("vtm"), str) else None,
+        trust_framework=verification.trust_framework if verification else None,
+        verified_at=verification.time.isoformat() if verification and verification.time else None,
+        auth_time=id_claims.get("auth_time") if isinstance(id_claims.get("auth_time"), int) else None,
+        received_at=int(now),
+        verified_claims=element.model_dump(mode="json", exclude_none=True) if element is not None else None,
+    )

@@ -1,0 +1,17 @@
+"""Alembic environment: runs on the connection handed over by :mod:`federation.service.database`."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from relying_party.tables import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=True,
+    version_table=context.config.attributes.get("version_table", "alembic_version"),
+)
+with context.begin_transaction():
+    context.run_migrations()
