@@ -81,14 +81,21 @@ class ServicePolicy:
         return [Vector(frozenset(components)).render()]
 
     def request_vtr(self) -> list[str]:
-        """The ``vtr`` of a first login: the needed vector, then the lower identity values with the same
-        credential, so a provider answers with what the citizen has proven (RFC 8485 §6.1: ORed, first
-        met wins) and the service can explain a refusal and offer a step-up instead of an error."""
+        """The ``vtr`` of a first login: the needed vector, then the lower identity values, with the
+        needed credential and then (when it is ``Cl.Cm``) with a password alone. A provider answers with
+        the first one the citizen meets (RFC 8485 §6.1: ORed, in order), so the service can explain a
+        refusal and offer a step-up (:meth:`vtr`) instead of the provider answering an error."""
         needed = identity_vector(self.minimum_level)
         order = ("P3", "P2", "P1")
-        lower = order[order.index(needed) :] if needed in order else (needed,)
-        credential = set(self.credential.split("."))
-        return [Vector(frozenset({level, *credential})).render() for level in lower]
+        levels = order[order.index(needed) :] if needed in order else (needed,)
+        credentials = [self.credential] if self.credential == "Cl" else [self.credential, "Cl"]
+        vectors = [
+            Vector(frozenset({level, *credential.split(".")})).render()
+            for credential in credentials
+            for level in levels
+        ]
+        # last: no identity proven at all (P0), so an unproven citizen gets an explanation too
+        return [*vectors, *credentials]
 
     def claims_request(self) -> dict[str, Any]:
         """The ``claims`` request parameter: ``verified_claims`` at the UserInfo endpoint (IDA §6)."""
