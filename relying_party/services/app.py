@@ -47,7 +47,7 @@ class Sample(Protocol):
 
 def sample_for(settings: RpSettings) -> Sample:
     """The module of the configured sample service."""
-    module: Sample = importlib.import_module(f"relying_party.services.{settings.service}")  # type: ignore[assignment]
+    module: Sample = importlib.import_module(f"relying_party.services.{settings.service}")
     return module
 
 

@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 from relying_party.core.policy import ServicePolicy
+from schemas.evidence import CheckMethod
+from schemas.gpg45 import LevelOfConfidence
 from schemas.policy import AssurancePolicy, CheckMethodRequirement
 
 __all__ = ["council_policies", "gp_policies"]
@@ -27,7 +29,7 @@ def council_policies() -> list[ServicePolicy]:
             title="Apply for a resident parking permit",
             assurance=AssurancePolicy(
                 service="Apply for a resident parking permit",
-                minimum_level="low",
+                minimum_level=LevelOfConfidence.LOW,
                 required_claims=["address"],
             ),
             claims={"address": "To check you live in a permit zone of the council's area"},
@@ -37,7 +39,7 @@ def council_policies() -> list[ServicePolicy]:
             title="Apply for a Blue Badge",
             assurance=AssurancePolicy(
                 service="Apply for a Blue Badge",
-                minimum_level="medium",
+                minimum_level=LevelOfConfidence.MEDIUM,
                 required_claims=["given_name", "family_name", "birthdate", "address"],
             ),
             claims={
@@ -58,7 +60,7 @@ def gp_policies() -> list[ServicePolicy]:
             title="Register with the practice",
             assurance=AssurancePolicy(
                 service="Register with a GP practice",
-                minimum_level="low",
+                minimum_level=LevelOfConfidence.LOW,
                 required_claims=["given_name", "family_name", "birthdate"],
             ),
             claims={
@@ -74,10 +76,10 @@ def gp_policies() -> list[ServicePolicy]:
             title="Order a repeat prescription",
             assurance=AssurancePolicy(
                 service="Order a repeat prescription",
-                minimum_level="medium",
+                minimum_level=LevelOfConfidence.MEDIUM,
                 required_check_methods=[
                     CheckMethodRequirement(
-                        any_of=["pvp", "pvr", "bvp", "bvr"],
+                        any_of=[CheckMethod.PVP, CheckMethod.PVR, CheckMethod.BVP, CheckMethod.BVR],
                         description="a check that you look like the photo on your ID",
                     )
                 ],
