@@ -129,11 +129,11 @@ MEDIUM = Persona(
         "email_verified": True,
         "phone_number": "+447700900123",
         "address": {
-            "street_address": "7 Park Square East",
-            "locality": "Leeds",
-            "postal_code": "LS1 2NE",
+            "street_address": "12 St Aldate's",
+            "locality": "Oxford",
+            "postal_code": "OX1 1BX",
             "country_code": "GB",
-            "uprn": "72012345",
+            "uprn": "100120834567",
         },
     },
     evidence=(
