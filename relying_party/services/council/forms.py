@@ -1,0 +1,104 @@
+"""The council's own questions: the vehicle registration, the Blue Badge eligibility route, and the
+CSRF token every form of the service carries.
+
+Vehicle registrations follow the DVLA formats (INF104 "Vehicle registration numbers and number
+plates"): current ``AB12 CDE`` (2001 on), prefix ``A123 BCD`` (1983 to 2001), suffix ``ABC 123D``
+(1963 to 1983) and dateless (``ABC 123``, ``1234 AB``, Northern Ireland ``ABZ 1234``). They are kept
+in upper case without spaces and shown with the space where the plate has it.
+
+The CSRF token is an HMAC keyed with the browser's session handle (32 random bytes, held only in the
+``HttpOnly`` cookie; the store keeps its digest) over the form's purpose: a page from another site
+cannot know it, every worker process computes the same one, and it stops working at sign-out or at the
+next login (the handle is replaced). OWASP CSRF Prevention Cheat Sheet, "Signed double-submit cookie".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+__all__ = [
+    "BLUE_BADGE_REASONS",
+    "REASON_MISSING_ERROR",
+    "REGISTRATION_FORMAT_ERROR",
+    "REGISTRATION_MISSING_ERROR",
+    "Reason",
+    "check_csrf",
+    "csrf_token",
+    "format_registration",
+    "new_reference",
+    "parse_registration",
+]
+
+REGISTRATION_MISSING_ERROR = "Enter your vehicle registration"
+REGISTRATION_FORMAT_ERROR = "Enter a vehicle registration in the right format, like AB12 CDE"
+REASON_MISSING_ERROR = "Select why you are applying for a Blue Badge"
+
+#: (pattern, where the space goes) for each DVLA format, tried in order on the normalised value.
+_FORMATS: tuple[tuple[re.Pattern[str], int | None], ...] = (
+    (re.compile(r"[A-Z]{2}[0-9]{2}[A-Z]{3}"), 4),  # current: AB12 CDE
+    (re.compile(r"[A-Z][0-9]{1,3}[A-Z]{3}"), -3),  # prefix: A123 BCD
+    (re.compile(r"[A-Z]{3}[0-9]{1,3}[A-Z]"), 3),  # suffix: ABC 123D
+    (re.compile(r"[A-Z]{1,3}[0-9]{1,4}"), None),  # dateless: ABC 123, ABZ 1234
+    (re.compile(r"[0-9]{1,4}[A-Z]{1,3}"), None),  # dateless: 1234 AB
+)
+_DATELESS_SPLIT = re.compile(r"(?<=[A-Z])(?=[0-9])|(?<=[0-9])(?=[A-Z])")
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+_MAX_INPUT = 20
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One route to Blue Badge eligibility (Disabled Persons (Badges for Motor Vehicles) Regulations)."""
+
+    value: str
+    label: str
+
+
+BLUE_BADGE_REASONS: tuple[Reason, ...] = (
+    Reason("dla-higher-mobility", "I get the higher rate mobility component of DLA"),
+    Reason("pip-moving-around", "I get PIP (8+ points moving around)"),
+    Reason("registered-blind", "I am registered blind"),
+    Reason("walking-condition", "Other: I have a condition that affects my walking"),
+)
+
+
+def parse_registration(value: str) -> str | None:
+    """The registration in upper case without spaces, or None when it is not in a DVLA format."""
+    if len(value) > _MAX_INPUT:
+        return None
+    normalised = "".join(value.split()).upper()
+    if not normalised.isascii() or not any(p.fullmatch(normalised) for p, _ in _FORMATS):
+        return None
+    return normalised
+
+
+def format_registration(stored: str) -> str:
+    """A stored (normalised) registration as it is written on the plate, e.g. ``AB12 CDE``."""
+    for pattern, space in _FORMATS:
+        if pattern.fullmatch(stored):
+            if space is None:
+                return " ".join(_DATELESS_SPLIT.split(stored))
+            return f"{stored[:space]} {stored[space:]}"
+    return stored
+
+
+def new_reference(prefix: str) -> str:
+    """An application reference such as ``PP-7KQ2M9XD``: 8 characters, 40 random bits."""
+    return f"{prefix}-{''.join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))}"
+
+
+def csrf_token(session: str | None, purpose: str) -> str:
+    """The token of the form ``purpose`` for the browser holding ``session`` (module documentation)."""
+    if not session:
+        return ""
+    return hmac.new(session.encode(), f"ukid-council-csrf:{purpose}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_csrf(session: str | None, purpose: str, token: object) -> bool:
+    """True when ``token`` is the form's token for this session (compared in constant time)."""
+    expected = csrf_token(session, purpose)
+    return bool(expected) and isinstance(token, str) and hmac.compare_digest(expected, token)
