@@ -1,15 +1,20 @@
-"""Pages for people, shared by the services: the GOV.UK Design System assets and page headers.
+"""Pages for people, shared by the services: the design-system assets and page headers.
 
-The ``govuk-frontend`` package (npm) is never copied into the repository: when installed it is
-served under ``{prefix}/assets`` (its stylesheet rewritten so fonts and images resolve under the
-prefix); without it the pages fall back to a small stylesheet of the service's own. Every page
-carries a Content Security Policy that allows only the service's own assets and one inline script
-marked with a per-response nonce (CSP Level 3 §6.7.2.8), and is never framed or cached.
+A design system is an npm package (:class:`Frontend`): ``govuk-frontend`` (GOV.UK Design System:
+the registry, the identity provider, the council) or ``nhsuk-frontend`` (NHS.UK design system: the
+GP practice). It is never copied into the repository: when installed, its compiled stylesheet and
+script are served under ``{prefix}/assets`` (the stylesheet rewritten so images and fonts resolve
+under the prefix, and without fonts from other origins, which the CSP's ``font-src 'self'`` would
+block), and its ``assets`` directory beside them; without it the pages fall back to a small
+stylesheet of the service's own. Every page carries a Content Security Policy that allows only the
+service's own assets and one inline script marked with a per-response nonce (CSP Level 3 §6.7.2.8),
+and is never framed or cached.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +23,50 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-__all__ = ["GOVUK_DIST", "Assets", "govuk_routes", "mount_assets", "page_headers"]
+__all__ = [
+    "GOVUK",
+    "GOVUK_DIST",
+    "NHSUK",
+    "NHSUK_DIST",
+    "Assets",
+    "Frontend",
+    "frontend_routes",
+    "govuk_routes",
+    "mount_assets",
+    "page_headers",
+]
 
 log = logging.getLogger("federation.service.pages")
 
 GOVUK_DIST = Path("node_modules/govuk-frontend/dist/govuk")
+NHSUK_DIST = Path("node_modules/nhsuk-frontend/dist/nhsuk")
 _ASSET_HEADERS = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+#: An ``@font-face`` rule loading its font from another origin (nhsuk-frontend's Frutiger).
+_REMOTE_FONT = re.compile(r"@font-face\{[^{}]*url\((?:https?:)?//[^{}]*\}")
+
+
+@dataclass(frozen=True)
+class Frontend:
+    """A design system's npm package: its name (also the name of its compiled ``.min.css`` and
+    ``.min.js``), its ``dist`` directory under the repository, and the look it gives."""
+
+    package: str
+    dist: Path
+    look: str
+
+    @property
+    def stylesheet(self) -> str:
+        """The compiled stylesheet's file name."""
+        return f"{self.package}.min.css"
+
+    @property
+    def script(self) -> str:
+        """The compiled script's file name (an ES module exporting ``initAll``)."""
+        return f"{self.package}.min.js"
+
+
+GOVUK = Frontend("govuk-frontend", GOVUK_DIST, "GOV.UK Design System")
+NHSUK = Frontend("nhsuk-frontend", NHSUK_DIST, "NHS.UK design system")
 
 
 @dataclass(frozen=True)
@@ -32,30 +75,52 @@ class Assets:
 
     #: The URL path of the service (its entity ID's path): every page and asset is under it.
     prefix: str
-    #: ``govuk-frontend``'s ``dist/govuk`` directory, or None (fallback stylesheet).
-    govuk: Path | None
+    #: The design system's ``dist`` directory (e.g. govuk-frontend's ``dist/govuk``), or None
+    #: (fallback stylesheet).
+    dist: Path | None
+    #: The design system.
+    frontend: Frontend = GOVUK
 
     @classmethod
     def locate(
-        cls, prefix: str, frontend_dir: Path | None, *, service: str, logger: logging.Logger = log
+        cls,
+        prefix: str,
+        frontend_dir: Path | None,
+        *,
+        service: str,
+        logger: logging.Logger = log,
+        frontend: Frontend = GOVUK,
     ) -> Assets:
-        """Find ``govuk-frontend`` (``frontend_dir``, else ``node_modules`` under the repository or the
+        """Find ``frontend`` (``frontend_dir``, else ``node_modules`` under the repository or the
         current directory); logs one warning to ``logger`` naming ``service`` when it is missing."""
         if frontend_dir is not None:
             candidates = [frontend_dir]
         else:
             repository = Path(__file__).resolve().parents[2]
-            candidates = [repository / GOVUK_DIST, Path.cwd() / GOVUK_DIST]
+            candidates = [repository / frontend.dist, Path.cwd() / frontend.dist]
         for candidate in candidates:
-            if (candidate / "govuk-frontend.min.css").is_file() and (candidate / "assets").is_dir():
-                return cls(prefix.rstrip("/"), candidate)
+            if (candidate / frontend.stylesheet).is_file() and (candidate / "assets").is_dir():
+                return cls(prefix.rstrip("/"), candidate, frontend)
         logger.warning(
-            "govuk-frontend not found (looked in %s): the %s pages use their plain fallback "
-            "stylesheet; run `make install` (npm) for the GOV.UK Design System look",
+            "%s not found (looked in %s): the %s pages use their plain fallback "
+            "stylesheet; run `make install` (npm) for the %s look",
+            frontend.package,
             ", ".join(str(c) for c in candidates),
             service,
+            frontend.look,
         )
-        return cls(prefix.rstrip("/"), None)
+        return cls(prefix.rstrip("/"), None, frontend)
+
+    @property
+    def govuk(self) -> Path | None:
+        """govuk-frontend's ``dist/govuk`` directory when that is the design system and it is
+        installed, else None."""
+        return self.dist if self.frontend == GOVUK else None
+
+    @property
+    def installed(self) -> bool:
+        """True when the design system's package was found (else: the fallback stylesheet)."""
+        return self.dist is not None
 
     @property
     def url(self) -> str:
@@ -64,36 +129,42 @@ class Assets:
 
 
 def mount_assets(app: FastAPI, assets: Assets, *, package: str, name: str) -> None:
-    """Serve ``package``'s own ``static`` directory under ``{assets}/{name}``, and govuk-frontend's
-    fonts and images when installed.
+    """Serve ``package``'s own ``static`` directory under ``{assets}/{name}``, and the design
+    system's images and fonts when installed.
 
     Mount these after the routes: the stylesheet and script routes take precedence over the mount.
     """
     app.mount(f"{assets.url}/{name}", StaticFiles(packages=[(package, "static")]), name=f"{name}-static")
-    if assets.govuk is not None:
-        app.mount(assets.url, StaticFiles(directory=assets.govuk / "assets"), name="govuk-assets")
+    if assets.dist is not None:
+        mount = "govuk-assets" if assets.frontend == GOVUK else f"{assets.frontend.package}-assets"
+        app.mount(assets.url, StaticFiles(directory=assets.dist / "assets"), name=mount)
 
 
-def govuk_routes(assets: Assets) -> APIRouter:
-    """``/assets/govuk-frontend.min.css`` and ``.min.js`` when govuk-frontend is installed (relative
+def frontend_routes(assets: Assets) -> APIRouter:
+    """``/assets/{package}.min.css`` and ``.min.js`` when the design system is installed (relative
     to the router's prefix, which must be ``assets.prefix``)."""
     routes = APIRouter(include_in_schema=False)
-    if assets.govuk is None:
+    if assets.dist is None:
         return routes
-    stylesheet = (assets.govuk / "govuk-frontend.min.css").read_text(encoding="utf-8")
+    frontend = assets.frontend
+    stylesheet = (assets.dist / frontend.stylesheet).read_text(encoding="utf-8")
     # The compiled stylesheet names its fonts and images at /assets/...; serve them under the prefix.
-    stylesheet = stylesheet.replace("url(/assets/", f"url({assets.url}/")
-    script = (assets.govuk / "govuk-frontend.min.js").read_bytes()
+    stylesheet = _REMOTE_FONT.sub("", stylesheet.replace("url(/assets/", f"url({assets.url}/"))
+    script = (assets.dist / frontend.script).read_bytes()
 
-    @routes.get("/assets/govuk-frontend.min.css")
-    async def govuk_stylesheet() -> Response:
+    @routes.get(f"/assets/{frontend.stylesheet}")
+    async def frontend_stylesheet() -> Response:
         return Response(stylesheet, media_type="text/css; charset=utf-8", headers=_ASSET_HEADERS)
 
-    @routes.get("/assets/govuk-frontend.min.js")
-    async def govuk_script() -> Response:
+    @routes.get(f"/assets/{frontend.script}")
+    async def frontend_script() -> Response:
         return Response(script, media_type="text/javascript; charset=utf-8", headers=_ASSET_HEADERS)
 
     return routes
+
+
+#: The GOV.UK name of :func:`frontend_routes` (the registry and the identity provider use it).
+govuk_routes = frontend_routes
 
 
 def page_headers(
