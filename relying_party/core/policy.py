@@ -98,7 +98,11 @@ class ServicePolicy:
         return [*vectors, *credentials]
 
     def claims_request(self) -> dict[str, Any]:
-        """The ``claims`` request parameter: ``verified_claims`` at the UserInfo endpoint (IDA §6)."""
+        """The ``claims`` request parameter: ``verified_claims`` at the UserInfo endpoint (IDA §6).
+
+        An OP releases only the ``verification`` members requested (IDA §6.1), so the request names
+        what the policy is evaluated on: the assurance process with its GPG 45 scores and the
+        evidence references, the time of the check, and each kind of evidence with its checks."""
         required = set(self.assurance.required_claims)
         claims = {
             name: {"essential": True, "purpose": purpose} if name in required else {"purpose": purpose}
@@ -106,11 +110,35 @@ class ServicePolicy:
         }
         frameworks = list(self.assurance.accepted_trust_frameworks)
         framework = {"value": frameworks[0]} if len(frameworks) == 1 else {"values": frameworks}
-        return {
-            "userinfo": {
-                "verified_claims": {"verification": {"trust_framework": framework}, "claims": claims}
-            }
+        checks = [{"check_method": None, "organization": None, "check_id": None, "time": None}]
+        verification = {
+            "trust_framework": framework,
+            "assurance_level": None,
+            "assurance_process": {
+                "policy": None,
+                "procedure": None,
+                "assurance_details": [
+                    {
+                        "assurance_type": None,
+                        "assurance_classification": None,
+                        "evidence_ref": [
+                            {"check_id": None, "evidence_metadata": {"evidence_classification": None}}
+                        ],
+                    }
+                ],
+            },
+            "time": None,
+            "evidence": [
+                {"type": {"value": "document"}, "check_details": checks, "document_details": {"type": None}},
+                {"type": {"value": "electronic_record"}, "check_details": checks, "record": {"type": None}},
+                {
+                    "type": {"value": "vouch"},
+                    "check_details": checks,
+                    "attestation": {"type": None, "voucher": {"occupation": None, "organization": None}},
+                },
+            ],
         }
+        return {"userinfo": {"verified_claims": {"verification": verification, "claims": claims}}}
 
 
 def claim_purposes(policies: Iterable[ServicePolicy]) -> dict[str, str]:
