@@ -1,7 +1,7 @@
 """Benchmark: the relying party's callback work with a warm federation cache, on one core.
 
 What a callback does after the code exchange: validate the ID token (ES256 signature, the claims of
-OpenID Connect Core §3.1.3.7 through authlib, ``vot`` within ``vtr`` and allowed by the trusted
+OpenID Connect Core §3.1.3.7, ``vot`` within ``vtr`` and allowed by the trusted
 ``vtm``), parse the ``verified_claims`` with the assurance schema and evaluate them against the
 service's policy (``relying_party.core.evaluate``). Target: at least 5,000 per second.
 

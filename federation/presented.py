@@ -121,7 +121,11 @@ def verify_resolve_response(
         raise InvalidTrustChain(
             f"resolve response is about {claims.get('sub')!r}, not {subject}", check=Check.SUB
         )
-    exp = claims.get("exp")
+    iat, exp = claims.get("iat"), claims.get("exp")
+    if not isinstance(iat, int) or isinstance(iat, bool) or iat > now + leeway:
+        raise InvalidTrustChain(
+            f"resolve response about {subject} is issued in the future or has no iat", check=Check.IAT
+        )
     if not isinstance(exp, int) or exp + leeway <= now:
         raise InvalidTrustChain(f"resolve response about {subject} has expired", check=Check.EXP)
     chain = verify_presented_chain(

@@ -47,7 +47,7 @@ __all__ = ["LoginRequired", "Pages", "RelyingPartyWeb", "safe_return_to"]
 
 log = logging.getLogger("relying_party.web")
 
-_LOCAL = re.compile(r"/(?![/\\])[^\s\\]*")
+_LOCAL = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
 
 
 class Pages(Protocol):
@@ -76,7 +76,9 @@ class LoginRequired(Exception):
 def safe_return_to(value: str | None, prefix: str) -> str:
     """``value`` when it is a local path under ``prefix`` (no scheme, no ``//``, no backslash), else
     the service's home: never an open redirect."""
-    if value and len(value) <= 2000 and _LOCAL.fullmatch(value) and value.startswith(prefix or "/"):
+    if not value or len(value) > 2000 or not _LOCAL.fullmatch(value):
+        return prefix or "/"
+    if not prefix or value == prefix or value.startswith((prefix + "/", prefix + "?", prefix + "#")):
         return value
     return prefix or "/"
 

@@ -84,9 +84,8 @@ def parse_verified_claims(sources: Sequence[Mapping[str, Any]]) -> tuple[list[Ve
     unknown: list[str] = []
     for source in sources:
         for index, element in enumerate(_elements(source.get("verified_claims"))):
-            framework = (
-                element.get("verification", {}).get("trust_framework") if isinstance(element, dict) else None
-            )
+            verification = element.get("verification") if isinstance(element, dict) else None
+            framework = verification.get("trust_framework") if isinstance(verification, dict) else None
             if isinstance(framework, str) and framework not in TRUST_FRAMEWORKS:
                 unknown.append(framework[:64])
                 continue
@@ -106,8 +105,10 @@ def parse_verified_claims(sources: Sequence[Mapping[str, Any]]) -> tuple[list[Ve
 
 def _step_up(policy: ServicePolicy, decision: PolicyDecision, failures: Sequence[Failure]) -> StepUp | None:
     codes = {f.code for f in failures}
-    if codes & {c.value for c in _RAISE_LEVEL} or CREDENTIAL_TOO_WEAK in codes:
+    if codes & {c.value for c in _RAISE_LEVEL}:
         return StepUp(tuple(policy.vtr()), f"prove your identity to a {policy.minimum_level.label} level")
+    if CREDENTIAL_TOO_WEAK in codes and not codes & {c.value for c in _HIGHER}:
+        return StepUp(tuple(policy.vtr()), "sign in again with a security code as well as your password")
     if codes & {c.value for c in _HIGHER}:
         reached = decision.level or policy.minimum_level
         above = [lv for lv in _ORDER if lv.rank > max(reached.rank, policy.minimum_level.rank)]

@@ -3,7 +3,8 @@
 ``private_key_jwt`` (RFC 7523 §2.2, Core §9) or ``client_secret_basic`` (RFC 6749 §2.3.1, static
 providers only) and PKCE ``S256`` (RFC 7636, authlib's challenge).
 
-Every call has timeouts, never follows a redirect and reads at most 256 KiB; a failure is a
+Every call has timeouts, never follows a redirect, asks for an uncompressed answer and reads at most
+256 KiB (after any decompression); a failure is a
 :class:`LoginError` (``token_request_failed``) quoting the provider's ``error`` and
 ``error_description`` when it sent them.
 """
@@ -90,7 +91,7 @@ class OAuthClient:
             ) from None
         try:
             body = b""
-            async for chunk in response.aiter_raw():
+            async for chunk in response.aiter_bytes():  # decoded: the limit holds after decompression
                 body += chunk
                 if len(body) > MAX_BYTES:
                     raise _failed(what, f"the response is larger than {MAX_BYTES} bytes", "too_large")
@@ -118,7 +119,7 @@ class OAuthClient:
     ) -> dict[str, Any]:
         """POST ``data`` authenticated by ``auth``; the JSON object answered with status ``expect``."""
         form = dict(data)
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
         auth.apply(url, form, headers, now)
         status, body = await self._send(
             what, self.client.build_request("POST", url, data=form, headers=headers, timeout=_TIMEOUT)
@@ -129,7 +130,11 @@ class OAuthClient:
 
     async def get_bearer(self, what: str, url: str, token: str) -> dict[str, Any]:
         """GET ``url`` with a bearer access token (RFC 6750 §2.1); the JSON object answered."""
-        headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
+        headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": "identity",
+            "Authorization": f"Bearer {token}",
+        }
         status, body = await self._send(
             what, self.client.build_request("GET", url, headers=headers, timeout=_TIMEOUT)
         )

@@ -44,7 +44,9 @@ __all__ = [
     "IDP",
     "NONCE",
     "NOW",
+    "STATIC",
     "TA",
+    "Clock",
     "FakeProvider",
     "Route",
     "at_hash",
@@ -59,9 +61,13 @@ __all__ = [
     "keyset",
     "make_provider",
     "provider_metadata",
+    "public_jwks",
+    "resolving",
     "rp_config",
     "service_policy",
     "sign_id_token",
+    "static_provider",
+    "trustmark_document",
     "unsigned_token",
     "verified_element",
 ]
@@ -71,7 +77,10 @@ NOW = 1_780_000_000
 #: The relying party's entity ID (its client ID at federation providers).
 CLIENT = "https://council.example"
 NONCE = "n-0S6_WzA2Mj"
+STATIC = "https://static-idp.example"
 CERTIFIED = trust_mark_type(TA, TrustMarkKind.CERTIFIED_IDENTITY_SERVICE_PROVIDER)
+#: Answers a request, or None to leave it to the next handler.
+Route = Callable[[httpx.Request], "httpx.Response | None"]
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples" / "valid"
 
 
@@ -79,10 +88,25 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+class Clock:
+    """A clock the test moves: ``clock.now = NOW + 60``."""
+
+    def __init__(self) -> None:
+        self.now = float(NOW)
+
+    def __call__(self) -> float:
+        return self.now
+
+
 # -- keys and ID tokens ------------------------------------------------------------------------------
+def public_jwks(*keys: AnyKey, alg: str = "ES256") -> dict[str, Any]:
+    """The JWK set of the public keys of ``keys`` (a provider's ``jwks``)."""
+    return {"keys": [public_jwk(key, alg) for key in keys]}
+
+
 def keyset(*keys: AnyKey, alg: str = "ES256") -> KeySet:
     """The public keys of ``keys`` as a key set, as a provider's ``jwks`` gives them."""
-    return key_set({"keys": [public_jwk(key, alg) for key in keys]})
+    return key_set(public_jwks(*keys, alg=alg))
 
 
 def id_claims(*, drop: Iterable[str] = (), **changes: Any) -> dict[str, Any]:
@@ -201,6 +225,11 @@ def provider_metadata(at: str = IDP, **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in metadata.items() if v is not None}
 
 
+def trustmark_document(idp: str = IDP, provider: str = TA) -> dict[str, Any]:
+    """A Vectors of Trust trustmark (RFC 8485 §5) with GOV.UK One Login's values."""
+    return {"idp": idp, "trustmark_provider": provider, "C": ["Cl", "Cl.Cm"], "P": ["P0", "P1", "P2", "P3"]}
+
+
 def cache_provider(directory: ProviderDirectory, provider: Provider) -> None:
     """Put ``provider`` in the directory's cache, as if resolved and certified (module documentation)."""
     directory._providers[provider.issuer] = provider
@@ -254,6 +283,57 @@ def certified_federation(**metadata: Any) -> TestFederation:
     fed.entities[IDP].metadata["openid_provider"] = provider_metadata(IDP, **metadata)
     fed.entities[IDP].trust_marks = [{"trust_mark_type": CERTIFIED, "trust_mark": certify(fed)}]
     return fed
+
+
+def resolving(fed: TestFederation, **changes: Any) -> tuple[Route, list[str]]:
+    """The anchor of ``fed`` publishes a resolve endpoint (§8.3) answering with the chain of ``IDP``
+    and its marks (with ``changes``; ``signed_with``: another key), and a list endpoint (§8.2) listing
+    ``IDP`` and an entity outside the federation. Returns the route and the resolve URLs asked."""
+    entity = fed.entities[TA].metadata["federation_entity"]
+    entity["federation_resolve_endpoint"] = f"{TA}/resolve"
+    entity["federation_list_endpoint"] = f"{TA}/list"
+    asked: list[str] = []
+    key = changes.pop("signed_with", None)
+
+    def route(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path == "/resolve":
+            asked.append(str(request.url))
+            claims = {
+                "iss": TA,
+                "sub": request.url.params["sub"],
+                "iat": NOW,
+                "exp": NOW + 600,
+                "metadata": {},
+                "trust_chain": [fed.configuration(IDP), fed.subordinate(TA, IDP), fed.configuration(TA)],
+                "trust_marks": fed.entities[IDP].trust_marks,
+                **changes,
+            }
+            token = fed.sign(claims, key=key, by=TA, typ=JwtType.RESOLVE_RESPONSE)
+            return httpx.Response(
+                200, content=token, headers={"content-type": "application/resolve-response+jwt"}
+            )
+        if request.url.path == "/list":
+            if request.url.params.get("intermediate") == "true":
+                return httpx.Response(200, json=[])
+            assert request.url.params["entity_type"] == "openid_provider"
+            return httpx.Response(200, json=[IDP, "https://gone.example", IDP, 42])
+        return None
+
+    return route, asked
+
+
+def static_provider(**changes: Any) -> StaticProvider:
+    """A provider outside the federation, configured by hand (trusted for medium)."""
+    fields: dict[str, Any] = {
+        "issuer": STATIC,
+        "name": "GOV.UK One Login (integration)",
+        "discovery_url": f"{STATIC}/.well-known/openid-configuration",
+        "client_id": "council-client",
+        "levels": frozenset({LevelOfConfidence.MEDIUM}),
+        "trustmarks": (f"{STATIC}/trustmark",),
+    }
+    fields.update(changes)
+    return StaticProvider(**fields)
 
 
 def rp_config(
@@ -320,9 +400,6 @@ class FakeProvider:
     def client(self) -> httpx.AsyncClient:
         """An HTTP client whose requests this provider answers."""
         return httpx.AsyncClient(transport=httpx.MockTransport(self.handle))
-
-
-Route = Callable[[httpx.Request], "httpx.Response | None"]
 
 
 def fetcher_with(fed: TestFederation | None, route: Route) -> FederationFetcher:
