@@ -28,6 +28,7 @@ one host (different ports share cookies) never read each other's.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -114,6 +115,20 @@ class RelyingPartyWeb:
             httponly=True,
             samesite="lax",
         )
+
+    def form_token(self, request: Request, form: str) -> str:
+        """The CSRF token of the service's form ``form`` for this browser (OWASP synchronizer token):
+        an HMAC keyed with the session handle, so it holds across workers and restarts and stops
+        working at sign-out or the next login; empty without a session."""
+        handle = self.session(request)
+        if not handle:
+            return ""
+        return hmac.new(handle.encode(), f"ukid-rp-form:{form}".encode(), hashlib.sha256).hexdigest()
+
+    def form_token_valid(self, request: Request, form: str, token: object) -> bool:
+        """True when ``token`` is this browser's token for ``form`` (compared in constant time)."""
+        expected = self.form_token(request, form)
+        return bool(expected) and isinstance(token, str) and hmac.compare_digest(expected, token)
 
     def results(self, request: Request) -> dict[str, LoginResult]:
         """Every login result held by this browser's session, by service."""

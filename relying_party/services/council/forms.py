@@ -1,21 +1,15 @@
-"""The council's own questions: the vehicle registration, the Blue Badge eligibility route, and the
-CSRF token every form of the service carries.
+"""The council's own questions: the vehicle registration and the Blue Badge eligibility route.
 
 Vehicle registrations follow the DVLA formats (INF104 "Vehicle registration numbers and number
 plates"): current ``AB12 CDE`` (2001 on), prefix ``A123 BCD`` (1983 to 2001), suffix ``ABC 123D``
 (1963 to 1983) and dateless (``ABC 123``, ``1234 AB``, Northern Ireland ``ABZ 1234``). They are kept
 in upper case without spaces and shown with the space where the plate has it.
 
-The CSRF token is an HMAC keyed with the browser's session handle (32 random bytes, held only in the
-``HttpOnly`` cookie; the store keeps its digest) over the form's purpose: a page from another site
-cannot know it, every worker process computes the same one, and it stops working at sign-out or at the
-next login (the handle is replaced). OWASP CSRF Prevention Cheat Sheet, "Signed double-submit cookie".
+Every form carries the library's CSRF token (:meth:`relying_party.web.RelyingPartyWeb.form_token`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -26,8 +20,6 @@ __all__ = [
     "REGISTRATION_FORMAT_ERROR",
     "REGISTRATION_MISSING_ERROR",
     "Reason",
-    "check_csrf",
-    "csrf_token",
     "format_registration",
     "new_reference",
     "parse_registration",
@@ -89,16 +81,3 @@ def format_registration(stored: str) -> str:
 def new_reference(prefix: str) -> str:
     """An application reference such as ``PP-7KQ2M9XD``: 8 characters, 40 random bits."""
     return f"{prefix}-{''.join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))}"
-
-
-def csrf_token(session: str | None, purpose: str) -> str:
-    """The token of the form ``purpose`` for the browser holding ``session`` (module documentation)."""
-    if not session:
-        return ""
-    return hmac.new(session.encode(), f"ukid-council-csrf:{purpose}".encode(), hashlib.sha256).hexdigest()
-
-
-def check_csrf(session: str | None, purpose: str, token: object) -> bool:
-    """True when ``token`` is the form's token for this session (compared in constant time)."""
-    expected = csrf_token(session, purpose)
-    return bool(expected) and isinstance(token, str) and hmac.compare_digest(expected, token)

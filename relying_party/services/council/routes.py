@@ -29,8 +29,6 @@ from relying_party.services.council.forms import (
     REASON_MISSING_ERROR,
     REGISTRATION_FORMAT_ERROR,
     REGISTRATION_MISSING_ERROR,
-    check_csrf,
-    csrf_token,
     format_registration,
     parse_registration,
 )
@@ -168,7 +166,7 @@ def _parking_routes(routes: APIRouter, service: _Service) -> None:
             registration=registration,
             error=error,
             error_summary=[("registration", error)] if error else [],
-            csrf_token=csrf_token(web.session(request), PARKING),
+            csrf_token=web.form_token(request, PARKING),
             view=describe(result, parking),
         )
 
@@ -186,7 +184,7 @@ def _parking_routes(routes: APIRouter, service: _Service) -> None:
             return outside(request, result)
         form = await request.form()
         typed = _text(form.get("registration"))[:40]
-        if not check_csrf(web.session(request), PARKING, form.get("csrf_token")):
+        if not web.form_token_valid(request, PARKING, form.get("csrf_token")):
             return parking_form(request, result, found, registration=typed, error=CSRF_ERROR)
         registration = parse_registration(typed)
         if registration is None:
@@ -253,7 +251,7 @@ def _badge_routes(routes: APIRouter, service: _Service) -> None:
             chosen=chosen,
             error=error,
             error_summary=[("reason", error)] if error else [],
-            csrf_token=csrf_token(web.session(request), BLUE_BADGE),
+            csrf_token=web.form_token(request, BLUE_BADGE),
             view=describe(result, badge),
         )
 
@@ -266,7 +264,7 @@ def _badge_routes(routes: APIRouter, service: _Service) -> None:
         form = await request.form()
         reason = _text(form.get("reason"))
         chosen = reason if reason in _REASONS else ""
-        if not check_csrf(web.session(request), BLUE_BADGE, form.get("csrf_token")):
+        if not web.form_token_valid(request, BLUE_BADGE, form.get("csrf_token")):
             return badge_form(request, result, chosen=chosen, error=CSRF_ERROR)
         if not chosen or any(not result.claim(name) for name in _BADGE_CLAIMS):
             return badge_form(request, result, error=REASON_MISSING_ERROR)

@@ -18,7 +18,6 @@ from fastapi import FastAPI
 from federation.service.database import Migrations
 from federation.service.pages import NHSUK, Assets, frontend_routes, mount_assets
 from relying_party.core.policy import ServicePolicy
-from relying_party.services.gp.forms import Csrf
 from relying_party.services.gp.pages import GpPages
 from relying_party.services.gp.records import Records
 from relying_party.services.gp.routes import router
@@ -54,6 +53,6 @@ def install(app: FastAPI, services: RpServices) -> None:
     pages.web = web
     web.install(app)
     app.include_router(web.router())
-    app.include_router(router(pages, web, Records(services.engine, clock=services.clock), Csrf()))
+    app.include_router(router(pages, web, Records(services.engine, clock=services.clock)))
     app.include_router(frontend_routes(assets), prefix=config.path_prefix)
     mount_assets(app, assets, package="relying_party.services.gp", name="gp")

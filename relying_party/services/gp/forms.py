@@ -8,10 +8,7 @@ submit cookie"). Error messages follow the NHS.UK design system's wording.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +21,6 @@ __all__ = [
     "MEDICINE_MISSING",
     "MEDICINE_UNKNOWN",
     "PHONE_INVALID",
-    "Csrf",
     "Medicine",
     "RegistrationAnswers",
     "read_medicines",
@@ -60,21 +56,6 @@ MEDICINES = (
     Medicine("salbutamol-100mcg", "Salbutamol 100mcg inhaler", "Take 2 puffs when needed"),
     Medicine("sertraline-50mg", "Sertraline 50mg tablets", "Take one tablet each morning"),
 )
-
-
-class Csrf:
-    """CSRF tokens bound to the session and the form."""
-
-    def __init__(self, key: bytes | None = None) -> None:
-        self._key = key or secrets.token_bytes(32)
-
-    def token(self, session: str | None, form: str) -> str:
-        """The token for ``form`` in the browser with ``session``."""
-        return hmac.new(self._key, f"{form}\x00{session or ''}".encode(), hashlib.sha256).hexdigest()
-
-    def valid(self, session: str | None, form: str, token: str) -> bool:
-        """True when ``token`` is this browser's token for ``form``."""
-        return session is not None and hmac.compare_digest(self.token(session, form), token)
 
 
 def uk_phone(raw: str) -> str | None:

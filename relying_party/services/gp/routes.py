@@ -3,7 +3,7 @@ prescriptions (policy ``repeat-prescriptions``).
 
 Pages that need an identity take the library's accepted result
 (:meth:`relying_party.web.RelyingPartyWeb.require`). Forms are POSTed with a CSRF token bound to the
-session (:class:`relying_party.services.gp.forms.Csrf`); a bad answer re-renders the form with the
+session (:meth:`relying_party.web.RelyingPartyWeb.form_token`); a bad answer re-renders the form with the
 NHS.UK error summary (status 400) and stores nothing; a stored answer redirects to its confirmation
 (303, so a reload never stores it twice).
 """
@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from relying_party.core.policy import ServicePolicy
 from relying_party.core.result import LoginResult
 from relying_party.services.gp.describe import address_words, evidence_summary, nhs_number_words
-from relying_party.services.gp.forms import MEDICINES, Csrf, read_medicines, read_registration
+from relying_party.services.gp.forms import MEDICINES, read_medicines, read_registration
 from relying_party.services.gp.pages import GpPages
 from relying_party.services.gp.records import Records
 from relying_party.web import RelyingPartyWeb
@@ -28,7 +28,7 @@ PRESCRIPTIONS = "repeat-prescriptions"
 _EXPIRED = "This form has expired or was sent from another browser. Go back, reload the page and try again."
 
 
-def router(pages: GpPages, web: RelyingPartyWeb, records: Records, csrf: Csrf) -> APIRouter:
+def router(pages: GpPages, web: RelyingPartyWeb, records: Records) -> APIRouter:
     """The practice's routes, under the entity ID's path."""
     routes = APIRouter(include_in_schema=False)
     prefix = pages.prefix
@@ -63,7 +63,7 @@ def router(pages: GpPages, web: RelyingPartyWeb, records: Records, csrf: Csrf) -
             "register_apply.html",
             title="Your details for registering",
             status=400 if errors else 200,
-            csrf=csrf.token(web.session(request), REGISTER),
+            csrf=web.form_token(request, REGISTER),
             needs_address=not verified_address,
             verified_address=address_words(received) if verified_address else None,
             values=values or {"address": address_words(received) if received else ""},
@@ -87,7 +87,7 @@ def router(pages: GpPages, web: RelyingPartyWeb, records: Records, csrf: Csrf) -
     async def register_submit(request: Request, result: LoginResult = registered) -> Response:
         form = await request.form()
         values = {name: str(form.get(name, ""))[:2000] for name in ("phone", "fixed-address", "address")}
-        if not csrf.valid(web.session(request), REGISTER, str(form.get("csrf", ""))):
+        if not web.form_token_valid(request, REGISTER, str(form.get("csrf", ""))):
             return expired(request)
         found = already(request, result)
         if found is not None:
@@ -145,7 +145,7 @@ def router(pages: GpPages, web: RelyingPartyWeb, records: Records, csrf: Csrf) -
             "prescriptions_order.html",
             title="Which medicines do you need?",
             status=400 if errors else 200,
-            csrf=csrf.token(web.session(request), PRESCRIPTIONS),
+            csrf=web.form_token(request, PRESCRIPTIONS),
             nhs_number=nhs_number_words(result.claim("nhs_number")),
             medicines=MEDICINES,
             chosen=chosen or [],
@@ -160,7 +160,7 @@ def router(pages: GpPages, web: RelyingPartyWeb, records: Records, csrf: Csrf) -
     @routes.post(f"{prefix}/prescriptions/order")
     async def prescriptions_submit(request: Request, result: LoginResult = ordering) -> Response:
         form = await request.form()
-        if not csrf.valid(web.session(request), PRESCRIPTIONS, str(form.get("csrf", ""))):
+        if not web.form_token_valid(request, PRESCRIPTIONS, str(form.get("csrf", ""))):
             return expired(request)
         chosen = [str(value)[:64] for value in form.getlist("medicines")][:20]
         medicines, errors = read_medicines(chosen)
