@@ -14,10 +14,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.pool import NullPool
 
-__all__ = ["Migrations", "SchemaError", "create_store_engine", "describe_url"]
+__all__ = ["Migrations", "SchemaError", "create_store_engine", "describe_url", "run_migrations"]
 
 
 class SchemaError(RuntimeError):
@@ -114,3 +114,19 @@ class Migrations:
         raise SchemaError(
             f"the database {where} is at schema revision {current}, behind {head}: run `{self.command}`"
         )
+
+
+def run_migrations(metadata: MetaData) -> None:
+    """The body of every service's Alembic ``env.py``: run on the connection :meth:`Migrations.migrate`
+    handed over, recording the revision in that service's version table."""
+    from alembic import context  # noqa: PLC0415 (only inside an Alembic run)
+
+    attributes = context.config.attributes
+    context.configure(
+        connection=attributes["connection"],
+        target_metadata=metadata,
+        render_as_batch=True,
+        version_table=attributes.get("version_table", "alembic_version"),
+    )
+    with context.begin_transaction():
+        context.run_migrations()

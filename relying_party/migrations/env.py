@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from alembic import context
-
+from federation.service.database import run_migrations
 from relying_party.tables import metadata
 
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=metadata,
-    render_as_batch=True,
-    version_table=context.config.attributes.get("version_table", "alembic_version"),
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_migrations(metadata)
