@@ -26,6 +26,7 @@ from idp.settings import IdpSettings
 from relying_party.services.app import create_app as create_rp
 from relying_party.settings import RpSettings
 from tests.e2e.servers import base_url, reserve, running
+from tests.records import certification_claims
 from trust_registry.app import create_app as create_registry
 from trust_registry.settings import RegistrySettings, Role
 
@@ -40,25 +41,6 @@ NHS = {
         "organisation_type": "gp_practice",
     }
 }
-
-
-def certification(sub: str) -> dict[str, Any]:
-    """The sample IdP's DIATF certification record (trust mark claims)."""
-    return {
-        "certification": {
-            "entity_id": sub,
-            "organisation_name": "Sample Citizen IdP Ltd",
-            "roles": ["identity_service_provider"],
-            "framework": "uk_diatf",
-            "framework_version": "0.4",
-            "certification_body": {"name": "Example Certification Body"},
-            "certificate_id": "CERT-0001",
-            "valid_from": "2026-01-01",
-            "valid_until": "2099-12-31",
-            "status": "active",
-            "levels_of_confidence": ["low", "medium", "high"],
-        }
-    }
 
 
 @dataclass
@@ -93,7 +75,7 @@ def onboard(stack: Stack) -> None:
         {
             "trust_mark_type": "certified_identity_service_provider",
             "sub": stack.idp,
-            "claims": certification(stack.idp),
+            "claims": certification_claims(stack.idp, levels_of_confidence=["low", "medium", "high"]),
         },
     )
     admin(

@@ -40,29 +40,12 @@ from tests.e2e.servers import base_url, reserve, running
 from tests.federation.fedkit import TestFederation, run
 from tests.federation.http_server import serve
 from tests.interop.forms import submit
+from tests.records import certification_claims
 from trust_registry.app import create_app as create_registry
 from trust_registry.settings import RegistrySettings
 
 DEV_TOKEN = {"Authorization": "Bearer dev-admin-token"}
 COUNCIL = {"council": {"gss_code": "E07000178", "name": "Oxford City Council"}}
-
-
-def certification(sub: str) -> dict[str, Any]:
-    return {
-        "certification": {
-            "entity_id": sub,
-            "organisation_name": "Sample Citizen IdP Ltd",
-            "roles": ["identity_service_provider"],
-            "framework": "uk_diatf",
-            "framework_version": "0.4",
-            "certification_body": {"name": "Example Certification Body"},
-            "certificate_id": "CERT-0001",
-            "valid_from": "2026-01-01",
-            "valid_until": "2099-12-31",
-            "status": "active",
-            "levels_of_confidence": ["medium", "high"],
-        }
-    }
 
 
 @dataclass
@@ -140,7 +123,7 @@ def onboard(f: Federation) -> str:
         {
             "trust_mark_type": "certified_identity_service_provider",
             "sub": f.idp,
-            "claims": certification(f.idp),
+            "claims": certification_claims(f.idp),
         },
     )
     council = admin(

@@ -37,6 +37,7 @@ from schemas.gpg45 import LevelOfConfidence
 from schemas.policy import AssurancePolicy
 from schemas.records import TrustMarkKind, trust_mark_type
 from tests.federation.fedkit import IDP, TA, TestFederation
+from tests.records import certification_record
 
 __all__ = [
     "CERTIFIED",
@@ -238,21 +239,7 @@ def cache_provider(directory: ProviderDirectory, provider: Provider) -> None:
 # -- a federation with a certified provider ----------------------------------------------------------
 def certification(sub: str = IDP, **changes: Any) -> dict[str, Any]:
     """A DIATF certification record (``schemas.records.CertificationRecord``) about ``sub``."""
-    record: dict[str, Any] = {
-        "entity_id": sub,
-        "organisation_name": "Sample Citizen IdP Ltd",
-        "roles": ["identity_service_provider"],
-        "framework": "uk_diatf",
-        "framework_version": "0.4",
-        "certification_body": {"name": "Example Certification Body"},
-        "certificate_id": "CERT-0001",
-        "valid_from": "2026-01-01",
-        "valid_until": "2099-12-31",
-        "status": "active",
-        "levels_of_confidence": ["medium", "high"],
-    }
-    record.update(changes)
-    return record
+    return certification_record(sub, **changes)
 
 
 def certify(

@@ -6,29 +6,12 @@ from typing import Any
 
 from federation.jose import JwtType, decode_unverified, verify_jwt
 from federation.statements import key_set, verify_entity_configuration, verify_subordinate_statement
+from tests.records import certification_claims
 from tests.trust_registry.regkit import RegistryKit, council_metadata, idp_metadata
 
 COUNCIL = "https://council.example"
 IDP = "https://idp.example"
 COUNCIL_CLAIMS = {"council": {"gss_code": "E07000178", "name": "Oxford City Council"}}
-
-
-def certification(sub: str) -> dict[str, Any]:
-    return {
-        "certification": {
-            "entity_id": sub,
-            "organisation_name": "Sample Citizen IdP Ltd",
-            "roles": ["identity_service_provider"],
-            "framework": "uk_diatf",
-            "framework_version": "0.4",
-            "certification_body": {"name": "Example Certification Body"},
-            "certificate_id": "CERT-0001",
-            "valid_from": "2026-01-01",
-            "valid_until": "2099-12-31",
-            "status": "active",
-            "levels_of_confidence": ["medium", "high"],
-        }
-    }
 
 
 def anchor_configuration(kit: RegistryKit) -> Any:
@@ -118,7 +101,7 @@ def test_8_2_list_filters_by_entity_type_trust_marks_and_intermediate(kit: Regis
 
 def test_8_3_resolve_response_carries_the_chain_metadata_and_verified_trust_marks(kit: RegistryKit) -> None:
     onboard_both(kit)
-    mark = kit.issue("certified_identity_service_provider", IDP, certification(IDP))
+    mark = kit.issue("certified_identity_service_provider", IDP, certification_claims(IDP))
     kit.fed.entities[IDP].trust_marks = [
         {"trust_mark_type": mark["trust_mark_type"], "trust_mark": mark["trust_mark"]}
     ]
@@ -200,7 +183,7 @@ def test_8_5_and_8_6_trust_mark_list_and_trust_mark_endpoint(kit: RegistryKit) -
 
 def test_7_certified_idp_trust_mark_carries_the_certification_record(kit: RegistryKit) -> None:
     onboard_both(kit)
-    mark = kit.issue("certified_identity_service_provider", IDP, certification(IDP), lifetime=86400)
+    mark = kit.issue("certified_identity_service_provider", IDP, certification_claims(IDP), lifetime=86400)
     claims = decode_unverified(mark["trust_mark"])[1]
     assert claims["certification"]["levels_of_confidence"] == ["medium", "high"]
     assert (
