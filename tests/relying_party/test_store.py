@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -18,15 +17,7 @@ from relying_party.core.result import LoginResult
 from relying_party.migrate import MIGRATIONS
 from relying_party.store import PendingLogin, RpStore, digest
 from relying_party.tables import logins, sessions
-from tests.dbkit import database
 from tests.relying_party.rpkit import NOW, Clock, id_claims, make_provider, service_policy, verified_element
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind."""
-    with database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

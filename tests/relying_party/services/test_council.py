@@ -19,7 +19,6 @@ from relying_party.services.council.forms import (
     parse_registration,
 )
 from relying_party.services.council.routes import CSRF_ERROR
-from tests.dbkit import database
 from tests.relying_party.services.councilkit import (
     FEDERATED,
     IN_AREA,
@@ -33,13 +32,6 @@ from tests.relying_party.services.councilkit import (
 
 PERMIT = "/parking-permit/apply"
 BADGE = "/blue-badge/apply"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind."""
-    with database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

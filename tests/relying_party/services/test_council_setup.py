@@ -16,7 +16,6 @@ from federation.service.database import SchemaError
 from relying_party.services import council
 from relying_party.services.council.gazetteer import Gazetteer
 from relying_party.services.wiring import StartupError
-from tests.dbkit import database
 from tests.relying_party.services.councilkit import (
     ENTITY,
     CouncilKit,
@@ -29,13 +28,6 @@ from tests.relying_party.services.councilkit import (
 
 PERMIT = "/parking-permit/apply"
 BADGE = "/blue-badge/apply"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind."""
-    with database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

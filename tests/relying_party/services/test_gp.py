@@ -24,7 +24,6 @@ from relying_party.services.gp.forms import (
     MEDICINE_UNKNOWN,
     PHONE_INVALID,
 )
-from tests.dbkit import database
 from tests.relying_party.services.gpkit import (
     AISHA,
     ENTITY,
@@ -43,13 +42,6 @@ from tests.relying_party.services.gpkit import (
 from tests.trust_registry.htmlpage import page
 
 ADDRESS = {"formatted": "14 Oak Lane\nOxford\nOX1 1AA", "postal_code": "OX1 1AA", "country_code": "GB"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind."""
-    with database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture
