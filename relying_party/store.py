@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 from relying_party.core.result import LoginResult
 from relying_party.tables import logins, sessions
@@ -157,6 +157,5 @@ class RpStore:
     def count_sessions(self) -> int:
         """Live sessions (readiness probe and tests)."""
         with self.engine.connect() as connection:
-            return len(
-                connection.execute(select(sessions.c.id_hash).where(sessions.c.expires_at > self.now())).all()
-            )
+            query = select(func.count()).select_from(sessions).where(sessions.c.expires_at > self.now())
+            return int(connection.execute(query).scalar_one())

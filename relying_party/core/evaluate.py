@@ -164,6 +164,8 @@ def evaluate(
         if name not in _NOT_CLAIMS and name not in claims and name in requested:
             claims[name] = value
     verification = element.verification if element is not None else None
+    # the element as JSON, once: kept for audit and read for the evidence in words
+    dumped = element.model_dump(mode="json", exclude_none=True) if element is not None else None
     step_up = _step_up(policy, decision, failures) if failures else None
     return LoginResult(
         service=policy.name,
@@ -186,16 +188,12 @@ def evaluate(
         ),
         claims=claims,
         verified=verified,
-        evidence=describe_evidence(
-            [e.model_dump(mode="json", exclude_none=True) for e in (verification.evidence or [])]
-            if verification
-            else []
-        ),
+        evidence=describe_evidence(dumped["verification"].get("evidence") or [] if dumped else []),
         vot=vot_text if isinstance(vot_text, str) else None,
         vtm=id_claims.get("vtm") if isinstance(id_claims.get("vtm"), str) else None,
         trust_framework=verification.trust_framework if verification else None,
         verified_at=verification.time.isoformat() if verification and verification.time else None,
         auth_time=id_claims.get("auth_time") if isinstance(id_claims.get("auth_time"), int) else None,
         received_at=int(now),
-        verified_claims=element.model_dump(mode="json", exclude_none=True) if element is not None else None,
+        verified_claims=dumped,
     )

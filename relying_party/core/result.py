@@ -17,7 +17,6 @@ __all__ = ["Decision", "Evidence", "Failure", "LoginResult", "ProviderInfo", "St
 
 #: Failure codes the service adds to those of ``schemas.policy.FailureCode``.
 CREDENTIAL_TOO_WEAK = "credential_too_weak"
-UNMET_BY_PROVIDER = "unmet_authentication_requirements"
 
 
 @dataclass(frozen=True)
