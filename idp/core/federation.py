@@ -31,12 +31,12 @@ from urllib.parse import urlsplit
 
 from joserfc.jwk import KeySet
 
-from federation.errors import Check, FederationError, InvalidJwt, InvalidTrustChain
+from federation.errors import Check, FederationError, InvalidTrustChain
 from federation.held_marks import expand_trust_mark_type as type_of
 from federation.http import ENTITY_STATEMENT_MEDIA_TYPE, JWK_SET_MEDIA_TYPE, FederationFetcher
 from federation.http import entity_configuration_url as configuration_url
-from federation.jose import JwtType, verify_jwt
 from federation.resolver import TrustChainResolver
+from federation.signed_jwks import verify_signed_jwk_set
 from federation.statements import EntityStatement, key_set, verify_entity_configuration
 from federation.trust_chain import TrustAnchor, TrustChain
 from federation.trust_marks import verify_in_federation
@@ -309,15 +309,7 @@ class RelyingParties:
             signed = metadata.get("signed_jwks_uri")
             if isinstance(signed, str) and leaf is not None:
                 token = await self.fetcher.get_jwt(signed, media_type=JWK_SET_MEDIA_TYPE)
-                claims = verify_jwt(token, leaf.keys(), JwtType.JWK_SET).claims
-                if claims.get("iss") != client_id:
-                    raise InvalidJwt(
-                        f"signed JWK set is issued by {_quote(claims.get('iss'))}", check=Check.ISS
-                    )
-                exp = claims.get("exp")
-                if isinstance(exp, int) and exp <= self.now():
-                    raise InvalidJwt("signed JWK set expired", check=Check.EXP)
-                return key_set({"keys": claims.get("keys")})
+                return verify_signed_jwk_set(token, leaf.keys(), client_id, now=self.now())
             uri = metadata.get("jwks_uri")
             if isinstance(uri, str):
                 found = await self.fetcher.get_json(uri)

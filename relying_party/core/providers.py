@@ -40,9 +40,9 @@ from federation.http import (
     FederationFetcher,
 )
 from federation.http import entity_configuration_url as configuration_url
-from federation.jose import JwtType, verify_jwt
 from federation.presented import verify_resolve_response
 from federation.resolver import TrustChainResolver
+from federation.signed_jwks import verify_signed_jwk_set
 from federation.statements import key_set, verify_entity_configuration
 from federation.trust_chain import TrustAnchor, TrustChain
 from federation.trust_marks import verify_in_federation
@@ -374,10 +374,7 @@ class ProviderDirectory:
                 keys = key_set(metadata["jwks"])
             elif isinstance(metadata.get("signed_jwks_uri"), str) and provider.chain is not None:
                 token = await self.fetcher.get_jwt(metadata["signed_jwks_uri"], media_type=JWK_SET_MEDIA_TYPE)
-                claims = verify_jwt(token, provider.chain.leaf.keys(), JwtType.JWK_SET).claims
-                if claims.get("iss") != provider.issuer:
-                    raise ValueError(f"the signed JWK set is issued by {claims.get('iss')!r}")
-                keys = key_set({"keys": claims.get("keys")})
+                keys = verify_signed_jwk_set(token, provider.chain.leaf.keys(), provider.issuer, now=now)
             else:
                 found = await self.fetcher.get_json(provider.endpoint("jwks_uri"))
                 keys = key_set(found if isinstance(found, dict) else {})

@@ -226,6 +226,19 @@ def test_10_an_expired_chain_is_refused_as_expired() -> None:
     assert "expired" in error.description
 
 
+def test_10_a_broken_chain_is_refused() -> None:
+    """The anchor vouches for keys that did not sign the provider's configuration (§10.2 step 3)."""
+    fed = certified_federation()
+    fed.entities[TA].subordinates[IDP].jwks = public_jwks(generate_key())
+    error = refused(directory(fed))
+    assert error.check == "trust_chain"
+    assert error.description.startswith(
+        f"{UNTRUSTED}it is not in the federation, or its trust chain does not verify (no valid trust chain "
+        f"from {IDP}: via {IDP} -> {TA}: entity configuration of {IDP} is signed with a key that subordinate "
+        f"statement by {TA} about {IDP} does not vouch for: no trusted key has kid "
+    )
+
+
 def test_10_metadata_naming_another_issuer_is_refused() -> None:
     fed = certified_federation(issuer="https://elsewhere.example")
     error = refused(directory(fed))
@@ -427,6 +440,27 @@ def test_5_2_1_a_signed_jwks_uri_is_verified_with_the_providers_federation_keys(
     provider = run(target.provider(IDP))
     served["token"] = fed.sign(claims, key=generate_key(), typ=JwtType.JWK_SET)
     assert refused_keys(target, provider).check == "jwks"
+
+
+def test_5_2_1_1_an_expired_signed_jwk_set_is_refused() -> None:
+    fed = certified_federation(jwks_uri=None, signed_jwks_uri=f"{IDP}/signed-jwks")
+    expired = fed.sign(
+        {"iss": IDP, "sub": IDP, "iat": NOW - 7200, "exp": NOW - 3600, **public_jwks(generate_key())},
+        by=IDP,
+        typ=JwtType.JWK_SET,
+    )
+
+    def route(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path != "/signed-jwks":
+            return None
+        return httpx.Response(200, content=expired, headers={"content-type": "application/jwk-set+jwt"})
+
+    target = directory(fed, route)
+    error = refused_keys(target, run(target.provider(IDP)))
+    assert error.check == "jwks"
+    assert (
+        error.description == f"{UNTRUSTED}its keys cannot be read (signed JWK set expired (exp {NOW - 3600}))"
+    )
 
 
 # -- the vtm trustmark (RFC 8485 §5) -------------------------------------------------------------------
