@@ -8,70 +8,12 @@ service's policy decision, with a step-up offered when the evidence is not enoug
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from urllib.parse import parse_qsl, urljoin, urlsplit
-
 import httpx
-import pyotp
-import pytest
 
 from federation.jose import decode_unverified
-from idp.core.personas import DEV_PASSWORD, HIGH_TOTP_SECRET
-from relying_party.core.result import LoginResult
-from relying_party.services.wiring import RpServices
-from tests.e2e.stack import Stack, federation_stack
-from tests.interop.forms import forms, submit
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with federation_stack(tmp_path_factory.mktemp("federation")) as running:
-        yield running
-
-
-def _follow(browser: httpx.Client, response: httpx.Response, stop: str) -> httpx.Response:
-    """Follow redirects until one points at ``stop`` (not followed) or a page is reached."""
-    while response.is_redirect:
-        location = urljoin(str(response.url), response.headers["location"])
-        if location.startswith(stop):
-            return response
-        response = browser.get(location)
-    return response
-
-
-def login(
-    stack: Stack, browser: httpx.Client, rp: str, service: str, username: str, *, totp: str | None = None
-) -> httpx.Response:
-    """A citizen's login at ``rp`` for ``service``: choose the IdP, sign in (and TOTP), consent; the
-    response of the RP's callback (not followed)."""
-    choose = browser.get(f"{rp}/auth/choose", params={"service": service, "return_to": "/"})
-    assert choose.status_code == 200, choose.text[:500]
-    assert stack.idp in choose.text
-    start = next(f for f in forms(choose.text) if f.fields.get("issuer") == stack.idp)
-    page = browser.post(urljoin(str(choose.url), start.action), data=start.fields)
-    assert page.is_redirect and page.headers["location"].startswith(f"{stack.idp}/authorize"), page.text[:300]
-    page = _follow(browser, page, rp)
-    if not page.is_redirect and 'name="password"' in page.text:
-        page = _follow(browser, submit(browser, page, {"username": username, "password": DEV_PASSWORD}), rp)
-    if not page.is_redirect and totp is not None and 'name="code"' in page.text:
-        page = _follow(
-            browser, submit(browser, page, {"code": pyotp.TOTP(totp).at(time.time() + stack.offset[0])}), rp
-        )
-    if not page.is_redirect:  # the consent page
-        page = _follow(browser, submit(browser, page, {}), rp)
-    assert page.is_redirect, page.text[:800]
-    callback = urlsplit(page.headers["location"])
-    assert f"{callback.scheme}://{callback.netloc}{callback.path}" == f"{rp}/auth/callback"
-    query = dict(parse_qsl(callback.query))
-    assert query["iss"] == stack.idp
-    return browser.get(page.headers["location"])
-
-
-def result_of(stack: Stack, name: str, browser: httpx.Client, service: str) -> LoginResult:
-    services: RpServices = stack.apps[name].state.services
-    cookie = next(value for key, value in browser.cookies.items() if key.startswith("ukid-rp-"))
-    return services.store.results(cookie)[service]
+from idp.core.personas import HIGH_TOTP_SECRET
+from tests.e2e.journeys import login, result_of
+from tests.e2e.stack import Stack
 
 
 def test_12_1_the_council_accepts_a_low_identity_for_a_parking_permit_through_the_real_registry(

@@ -158,6 +158,7 @@ class GpPages:
             status=400,
             policy=policy,
             message=error.description,
+            code=error.code,
             start=self.prefix + START.get(policy.name, "") if policy else self.prefix or "/",
         )
 

@@ -164,9 +164,10 @@ def test_failed_login_is_a_polite_page_when_the_citizen_declines(database_url: s
         )
         doc = page(answer, status=400)
         assert doc.one("h1").text() == "Sorry, we could not sign you in"
-        assert doc.one("p", id="reason").text() == (
+        assert doc.one("p", id="problem").text() == (
             "You chose not to share your information, so the service could not sign you in."
         )
+        assert doc.one("p", id="problem").attrs["data-code"] == "provider_error"
         assert doc.one("main").one("a", href="/").text() == "Go to the practice's home page"
         assert "Traceback" not in answer.text
         assert kit.registrations() == []
