@@ -270,6 +270,17 @@ def _check_age(
         )
 
 
+#: Plain words for the claims a policy may need (OpenID Connect Core §5.1, IDA §5.1, the UK profile).
+_CLAIM_WORDS = {
+    "given_name": "first name",
+    "family_name": "last name",
+    "birthdate": "date of birth",
+    "place_of_birth": "place of birth",
+    "nhs_number": "NHS number",
+    "phone_number": "phone number",
+}
+
+
 def _words(names: Sequence[str]) -> str:
-    words = [name.replace("_", " ") for name in names]
+    words = [_CLAIM_WORDS.get(name, name.replace("_", " ")) for name in names]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

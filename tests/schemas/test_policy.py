@@ -104,7 +104,7 @@ def test_policy_every_failure_reported_together() -> None:
         FailureCode.MISSING_CLAIMS,
         FailureCode.TOO_OLD,
     ]
-    assert decision.reasons[1] == "Your identity provider did not confirm your family name."
+    assert decision.reasons[1] == "Your identity provider did not confirm your last name."
     assert decision.reasons[2] == (
         "Your identity was last checked on 1 January 2020; this service needs a check from the last 30 days."
     )

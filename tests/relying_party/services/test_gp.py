@@ -182,7 +182,7 @@ def test_why_not_explains_the_refusal_of_the_thin_file_citizen_with_a_step_up(ki
     assert doc.one("h1").text() == "We could not accept your proof of identity"
     assert [li.text() for li in doc.one("ul", id="reasons").all("li")] == [
         "This service needs a medium level of confidence in your identity; your identity check reached a low level.",
-        "Your identity provider did not confirm your nhs number.",
+        "Your identity provider did not confirm your NHS number.",
         "This service needs you to sign in with a security code as well as your password.",
     ]
     assert form_of(doc, "/auth/start") == {
