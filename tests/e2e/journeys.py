@@ -37,16 +37,19 @@ def authorize(
     *,
     totp: str | None = None,
     consent: str | None = None,
+    return_to: str = "/",
 ) -> str:
     """The journey up to the provider's redirect back to ``rp``: the callback URL (not fetched).
 
     ``consent`` is the consent page's button to press (default: the first, which shares)."""
-    choose = browser.get(f"{rp}/auth/choose", params={"service": service, "return_to": "/"})
+    choose = browser.get(f"{rp}/auth/choose", params={"service": service, "return_to": return_to})
     assert choose.status_code == 200, choose.text[:500]
     assert stack.idp in choose.text
     start = next(f for f in forms(choose.text) if f.fields.get("issuer") == stack.idp)
     page = browser.post(urljoin(str(choose.url), start.action), data=start.fields)
-    assert page.is_redirect and page.headers["location"].startswith(f"{stack.idp}/authorize"), page.text[:300]
+    assert page.is_redirect and page.headers["location"].startswith(f"{stack.idp}/authorize"), page.text[
+        -1500:
+    ]
     page = follow(browser, page, rp)
     if not page.is_redirect and 'name="password"' in page.text:
         page = follow(browser, submit(browser, page, {"username": username, "password": DEV_PASSWORD}), rp)
