@@ -11,8 +11,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# The pages' front-end (govuk-frontend, npm): installed when npm is there; the pages fall back to a
-# plain stylesheet without it, so `make test` works on a machine without Node.js.
+# The pages' front-end (govuk-frontend and nhsuk-frontend, npm): installed when npm is there; the
+# pages fall back to a plain stylesheet without it, so `make test` works without Node.js.
 NPM := $(shell command -v npm 2>/dev/null)
 
 node_modules/.installed: package.json package-lock.json
@@ -40,6 +40,8 @@ bench: install
 	$(BIN)/python -m bench.registry
 	$(BIN)/python -m bench.idp
 	$(BIN)/python -m bench.idp_signin
+	$(BIN)/python -m bench.rp_callback
+	$(BIN)/python -m bench.rp_login
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

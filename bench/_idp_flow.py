@@ -37,8 +37,10 @@ __all__ = [
     "BenchClient",
     "Flow",
     "FlowError",
+    "PageForm",
     "Target",
     "flows_for",
+    "page_forms",
     "refresh_tokens",
     "run_flows",
     "run_staged",
@@ -73,7 +75,9 @@ def _attributes(text: str) -> dict[str, str]:
 
 
 @dataclass
-class _Form:
+class PageForm:
+    """A page's form: where it goes, its fields, its named buttons, its password and username fields."""
+
     action: str
     method: str
     fields: dict[str, str]
@@ -82,11 +86,12 @@ class _Form:
     username: str | None
 
 
-def _forms(page: str) -> list[_Form]:
+def page_forms(page: str) -> list[PageForm]:
+    """Every form of ``page`` (hidden fields with their values; the username field left empty)."""
     forms = []
     for match in _FORM.finditer(page):
         attributes = _attributes(match.group(1))
-        form = _Form(
+        form = PageForm(
             attributes.get("action", ""), attributes.get("method", "get").lower(), {}, [], None, None
         )
         for tag, raw in _FIELD.findall(match.group(2)):
@@ -268,7 +273,7 @@ class Flow:
             return self._browser("GET", location)
         if response.status != 200:
             raise FlowError(f"{self.label}: {response.status} {response.text[:500]}")
-        forms = [f for f in _forms(response.text) if f.method == "post"] or _forms(response.text)
+        forms = [f for f in page_forms(response.text) if f.method == "post"] or page_forms(response.text)
         if not forms:
             raise FlowError(f"{self.label}: a page without a form: {response.text[:500]}")
         form = next((f for f in forms if f.password), forms[0])
