@@ -4,20 +4,20 @@ OpenID Connect Core 1.0 §3.1.2.3-§3.1.2.6: after :mod:`idp.core.authorization`
 request, the citizen is authenticated (a live session is reused unless ``prompt=login``,
 ``select_account`` or an exceeded ``max_age`` asks for a new sign-in), the requested vectors of
 trust are checked against what the citizen has proven (RFC 8485 §6; Unmet Authentication
-Requirements 1.0 §2) before anything is shown, consent is asked unless a remembered consent covers
-every scope and claim (or ``prompt=consent`` asks again), and the authorization code is returned
-with ``state`` and ``iss`` (RFC 9207 §2). ``prompt=none`` never shows a page: it answers
-``login_required`` or ``consent_required`` instead (§3.1.2.6).
+Requirements 1.0 §2) before anything is shown (none met yet: the step-up page offers to prove more,
+:mod:`idp.core.step_up`, and :func:`resume` checks them again on return), consent is asked unless a
+remembered consent covers every scope and claim (or ``prompt=consent`` asks again), and the
+authorization code is returned with ``state`` and ``iss`` (RFC 9207 §2). ``prompt=none`` never shows
+a page: it answers ``login_required``, ``consent_required`` or ``unmet_authentication_requirements``
+instead (§3.1.2.6).
 
 One authorization in a browser is an *interaction*, bound to that browser's cookie; its forms
-carry a CSRF token derived from the browser cookie and the interaction (an HMAC keyed from the
-provider's pairwise salt, so that every worker computes the same token), and it completes once.
+carry a CSRF token derived from the browser cookie and the interaction (:mod:`idp.core.csrf`), and
+it completes once.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from idp.core.authorization import requested_claims
 from idp.core.clients import Client
+from idp.core.csrf import check_csrf, csrf_token
 from idp.core.errors import (
     AccessDenied,
     ConsentRequired,
@@ -58,6 +59,7 @@ from idp.core.signin import (
     sign_in,
     start_session,
 )
+from idp.core.step_up import Explained, explain, options
 from idp.core.vectors import achieve, acr_for
 from idp.store import digest
 from idp.store.accounts import Account
@@ -82,6 +84,7 @@ __all__ = [
     "SecondStep",
     "ShowConsent",
     "ShowLogin",
+    "ShowStepUp",
     "SignInFailed",
     "SignedIn",
     "authorize",
@@ -91,8 +94,10 @@ __all__ = [
     "consent_context",
     "csrf_token",
     "error_location",
+    "leave_step_up",
     "open_interaction",
     "response_location",
+    "resume",
     "second_step",
     "sign_in",
     "signed_in",
@@ -121,7 +126,15 @@ class ShowConsent:
     interaction_id: str
 
 
-Next = Redirect | ShowLogin | ShowConsent
+@dataclass(frozen=True)
+class ShowStepUp:
+    """Show the step-up page of the interaction: no requested vector can be met yet (RFC 8485 §6.1)."""
+
+    interaction_id: str
+    explained: Explained
+
+
+Next = Redirect | ShowLogin | ShowConsent | ShowStepUp
 
 
 @dataclass(frozen=True)
@@ -156,43 +169,20 @@ def _error(services: IdpServices, request: AuthorizationRequest, exc: OAuthError
     return Redirect(error_location(services.config.issuer, request.redirect_uri, request.state, exc))
 
 
-# -- CSRF -----------------------------------------------------------------------------------------
-
-
-def _csrf_key(salt: bytes) -> bytes:
-    return hmac.new(salt, b"ukid-idp/csrf/v1", hashlib.sha256).digest()
-
-
-def csrf_token(salt: bytes, browser_id: str, purpose: str) -> str:
-    """The form token for ``purpose`` (an interaction, or sign-out) in the browser ``browser_id``."""
-    mac = hmac.new(_csrf_key(salt), f"{browser_id}\x00{purpose}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
-def check_csrf(salt: bytes, browser_id: str | None, purpose: str, token: str | None) -> None:
-    """Verify a form's token; ``InteractionProblem`` (nothing changes) when it is missing or wrong."""
-    if (
-        browser_id is None
-        or token is None
-        or not hmac.compare_digest(csrf_token(salt, browser_id, purpose).encode(), token.encode())
-    ):
-        raise InteractionProblem(
-            "csrf",
-            "The form could not be accepted: it was not sent from this page in this browser, or it has "
-            "expired. Go back to the service you were using and start again.",
-        )
-
-
 # -- the steps ------------------------------------------------------------------------------------
 
 
 def _login_needed(request: AuthorizationRequest, citizen: _Citizen, now: int) -> bool:
-    """Core §3.1.2.1: ``prompt=login``/``select_account`` or ``max_age`` exceeded ask for a new sign-in;
-    so does a ``vtr`` the session's credential cannot meet but a sign-in with the citizen's second
-    factor would (RFC 8485 §6.1: step up rather than refuse)."""
+    """Core §3.1.2.1: ``prompt=login``/``select_account`` ask for a new sign-in, as does
+    :func:`_sign_in_again`."""
+    prompt = request.prompt
+    return "login" in prompt or "select_account" in prompt or _sign_in_again(request, citizen, now)
+
+
+def _sign_in_again(request: AuthorizationRequest, citizen: _Citizen, now: int) -> bool:
+    """``max_age`` exceeded (Core §3.1.2.1), or a ``vtr`` the session's credential cannot meet but a
+    sign-in with the citizen's second factor would (RFC 8485 §6.1: step up rather than refuse)."""
     session = citizen.session
-    if "login" in request.prompt or "select_account" in request.prompt:
-        return True
     if request.max_age is not None and now - session.auth_time > request.max_age:
         return True
     return (
@@ -298,8 +288,8 @@ async def consent_answer(
 ) -> Next:
     """The citizen's answer on the consent page: the code for what they agreed to (leaving out the
     ``declined`` optional claims; the consent remembered as exactly that), or ``access_denied``."""
-    live = _live(services, session_id)
-    if live is None or interaction.account_id is None or live.account.id != interaction.account_id:
+    live = _owner(services, interaction, session_id)
+    if live is None:
         return ShowLogin(interaction.id)
     request = AuthorizationRequest.from_json(interaction.request)
     if not agree:
@@ -307,9 +297,8 @@ async def consent_answer(
         return _error(services, request, AccessDenied("the citizen did not agree to share the information"))
     try:
         vot = _vector(live, request)
-    except UnmetAuthenticationRequirements as exc:
-        _complete(services, interaction.id)
-        return _error(services, request, exc)
+    except UnmetAuthenticationRequirements as exc:  # e.g. signed in again meanwhile, with a password only
+        return _unmet(services, request, live, exc, interaction.id)
     return await _issue(
         services,
         client,
@@ -333,28 +322,103 @@ async def _authenticated(
 ) -> Next:
     try:
         vot = _vector(citizen, request)
+    except UnmetAuthenticationRequirements as exc:
+        if "none" in request.prompt or not options(request.vtr):
+            return _refuse(services, request, exc, interaction_id)
+        interaction_id = interaction_id or _begin(services, client, request, citizen, browser_id)
+        return _unmet(services, request, citizen, exc, interaction_id)
+    try:
         names = requested_claims(request)
         consent = services.interactions.consent(citizen.account.id, client.client_id)
         needed = "consent" in request.prompt or consent is None or not consent.covers(request.scope, names)
         if needed and "none" in request.prompt:
             raise ConsentRequired("the citizen has not agreed to share this information with this client")
     except OAuthError as exc:
-        if interaction_id is None:
-            raise
-        _complete(services, interaction_id)
-        return _error(services, request, exc)
+        return _refuse(services, request, exc, interaction_id)
     if needed:
-        if interaction_id is None:
-            interaction_id = services.interactions.begin(
-                browser_id,
-                client.client_id,
-                request.to_json(),
-                services.config.interaction_lifetime,
-                citizen.account.id,
-            )
-        return ShowConsent(interaction_id)
+        return ShowConsent(interaction_id or _begin(services, client, request, citizen, browser_id))
     return await _issue(
         services, client, request, citizen, vot, interaction_id=interaction_id, remember=False
+    )
+
+
+def _begin(
+    services: IdpServices, client: Client, request: AuthorizationRequest, citizen: _Citizen, browser_id: str
+) -> str:
+    """An interaction for a request that needs a page although the citizen is signed in."""
+    lifetime = services.config.interaction_lifetime
+    return services.interactions.begin(
+        browser_id, client.client_id, request.to_json(), lifetime, citizen.account.id
+    )
+
+
+def _refuse(
+    services: IdpServices, request: AuthorizationRequest, exc: OAuthError, interaction_id: str | None
+) -> Redirect:
+    """The error for the client: raised when no interaction was begun (nothing is written), else the
+    interaction completes with it."""
+    if interaction_id is None:
+        raise exc
+    _complete(services, interaction_id)
+    return _error(services, request, exc)
+
+
+def _unmet(
+    services: IdpServices,
+    request: AuthorizationRequest,
+    citizen: _Citizen,
+    exc: UnmetAuthenticationRequirements,
+    interaction_id: str,
+) -> Next:
+    """The step-up page, or ``unmet_authentication_requirements`` when no requested vector could ever
+    be met here (Unmet Authentication Requirements 1.0 §2)."""
+    if not options(request.vtr):
+        return _refuse(services, request, exc, interaction_id)
+    account, session = citizen.account, citizen.session
+    return ShowStepUp(
+        interaction_id, explain(citizen.identity, session.credential, account.second_factor, request.vtr)
+    )
+
+
+def _owner(services: IdpServices, interaction: Interaction, session_id: str | None) -> _Citizen | None:
+    """The citizen signed in for ``interaction`` in this browser (None: they must sign in again)."""
+    live = _live(services, session_id)
+    if live is None or interaction.account_id is None or live.account.id != interaction.account_id:
+        return None
+    return live
+
+
+async def resume(
+    services: IdpServices, client: Client, interaction: Interaction, session_id: str | None, browser_id: str
+) -> Next:
+    """Back at an interaction after a step-up (RFC 8485 §6.1): the vectors are checked again. Met: the
+    usual flow (consent, then the code); a second factor would meet them, or ``max_age`` is exceeded:
+    the sign-in; still not met: the step-up page again. ``prompt=login`` was honoured by the sign-in
+    for the interaction; another account's session means signing in again."""
+    live = _owner(services, interaction, session_id)
+    request = AuthorizationRequest.from_json(interaction.request)
+    if live is None or _sign_in_again(request, live, services.now()):
+        return ShowLogin(interaction.id)
+    return await _authenticated(
+        services, client, request, live, interaction_id=interaction.id, browser_id=browser_id
+    )
+
+
+def leave_step_up(services: IdpServices, interaction: Interaction, session_id: str | None) -> Next:
+    """The step-up page's "go back": the interaction completes with
+    ``unmet_authentication_requirements`` (Unmet Authentication Requirements 1.0 §2)."""
+    live = _owner(services, interaction, session_id)
+    if live is None:
+        return ShowLogin(interaction.id)
+    request = AuthorizationRequest.from_json(interaction.request)
+    return _refuse(services, request, UnmetAuthenticationRequirements(_unmet_detail(live)), interaction.id)
+
+
+def _unmet_detail(citizen: _Citizen) -> str:
+    level = citizen.identity.level.value if citizen.identity.level is not None else "none"
+    return (
+        "the requested vectors need identity confidence or a credential this account has not reached "
+        f"(identity confidence reached: {level}; credential: {citizen.session.credential})"
     )
 
 
@@ -363,11 +427,7 @@ def _vector(citizen: _Citizen, request: AuthorizationRequest) -> str | None:
     the requested vectors can be met."""
     vot = achieve(citizen.identity, citizen.session.credential, request.vtr)
     if vot is None and request.vtr:
-        level = citizen.identity.level.value if citizen.identity.level is not None else "none"
-        raise UnmetAuthenticationRequirements(
-            "the requested vectors need identity confidence or a credential this account has not reached "
-            f"(identity confidence reached: {level}; credential: {citizen.session.credential})"
-        )
+        raise UnmetAuthenticationRequirements(_unmet_detail(citizen))
     return vot
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from idp.endpoints import _words_account, _words_proofing, _words_security, _words_vouching
+from idp.endpoints import _words_account, _words_proofing, _words_security, _words_step_up, _words_vouching
 
 __all__ = ["CLAIM_LABELS", "LOCALES", "TEXT", "claim_label", "text_for"]
 
@@ -119,7 +119,14 @@ CLAIM_LABELS: Mapping[str, Mapping[str, str]] = {
 
 
 def _merged() -> dict[str, dict[str, str]]:
-    parts = (_CORE, _words_security.WORDS, _words_proofing.WORDS, _words_vouching.WORDS, _words_account.WORDS)
+    parts = (
+        _CORE,
+        _words_security.WORDS,
+        _words_proofing.WORDS,
+        _words_vouching.WORDS,
+        _words_account.WORDS,
+        _words_step_up.WORDS,
+    )
     english = {key: value for part in parts for key, value in part["en"].items()}
     welsh = {key: value for part in parts for key, value in part.get("cy", {}).items()}
     return {"en": english, "cy": {**english, **welsh}}

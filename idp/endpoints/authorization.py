@@ -57,10 +57,15 @@ class _ToClient(Exception):
 
 
 def next_response(pages: Pages, step: flow.Next) -> Response:
-    """The browser's next stop: the client (code or error), the sign-in page or the consent page."""
+    """The browser's next stop: the client (code or error), the sign-in, consent or step-up page."""
     if isinstance(step, flow.Redirect):
         return see_other(step.location)
-    page = "login" if isinstance(step, flow.ShowLogin) else "consent"
+    if isinstance(step, flow.ShowLogin):
+        page = "login"
+    elif isinstance(step, flow.ShowConsent):
+        page = "consent"
+    else:
+        page = "step-up"
     return see_other(f"{pages.base}/{page}?interaction={step.interaction_id}")
 
 

@@ -3,7 +3,8 @@ further (GPG 45 §Identity profiles), a document check with a simulated face com
 knowledge-based questions, all in sandbox mode (``idp.core.proofing``).
 
 - ``GET /account/proofing``: the level (``idp.core.identity.identity_of``), the profiles met, the
-  scores, and what each step not yet done would give (``idp.core.proofing.explain``).
+  scores, and what each step not yet done would give (``idp.core.proofing.explain``); with a link
+  back to an authorization the citizen left to prove their identity (``idp.endpoints.step_up``).
 - ``GET /account/proofing/document``, ``GET|POST /account/proofing/document/passport`` and
   ``/driving-licence``: the document's details; then ``POST /account/proofing/document/face``
   records the ``document`` evidence, with ``bvr`` when the (simulated) face comparison was made.
@@ -42,6 +43,7 @@ from idp.endpoints._http import Params, Routes, read_form, services
 from idp.endpoints._pages import BROWSER_COOKIE, Pages, browser_cookie, cookie_value, see_other
 from idp.endpoints._text import text_for
 from idp.endpoints.login import form_problem
+from idp.endpoints.step_up import return_link
 from idp.store.accounts import Account
 
 __all__ = ["router"]
@@ -227,6 +229,7 @@ class _Journey:
             position=found,
             done=done if done in _DONE else None,
             step_paths=_STEP_PATHS,
+            step_up_return=await return_link(self.pages, request),
         )
 
     async def choose(self, request: Request) -> Response:

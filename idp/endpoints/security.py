@@ -7,7 +7,8 @@ confirmed with a current code counts (``totp_confirmed_at``), and the confirmati
 recovery codes, shown on that page only and stored as SHA-256. Setting up needs a sign-in in the
 last 15 minutes (so that a borrowed session cannot take over the account); turning two-step
 sign-in off needs a current code or a recovery code, and a wrong one counts as a failed sign-in.
-Every form carries a CSRF token bound to the browser cookie and the account.
+Every form carries a CSRF token bound to the browser cookie and the account. The overview links back
+to an authorization the citizen left to set up two-step sign-in (``idp.endpoints.step_up``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from idp.endpoints._http import Params, Routes, read_form, services
 from idp.endpoints._pages import BROWSER_COOKIE, Pages, browser_cookie, cookie_value, see_other
 from idp.endpoints._text import text_for
 from idp.endpoints.login import form_problem
+from idp.endpoints.step_up import ReturnLink, return_link
 from idp.services import IdpServices
 from idp.store.accounts import Account
 from idp.store.interactions import Session
@@ -78,6 +80,7 @@ class _Handlers:
         *,
         error: str | None = None,
         done: str | None = None,
+        step_up_return: ReturnLink | None = None,
     ) -> Response:
         session, account = citizen
         common: dict[str, Any] = {
@@ -107,6 +110,7 @@ class _Handlers:
             sign_in_again=f"{self.pages.base}/signin?next={quote(self.here, safe='')}",
             error_key=_REMOVE_ERRORS[error] if error is not None else None,
             done_key=_DONE.get(done or ""),
+            step_up_return=step_up_return,
             **common,
         )
 
@@ -121,7 +125,8 @@ class _Handlers:
         if citizen is None:
             return self._sign_in_again()
         browser_id, new_browser = browser_cookie(request)
-        response = self._render(found, citizen, browser_id, done=params.get("done"))
+        back = await return_link(self.pages, request)
+        response = self._render(found, citizen, browser_id, done=params.get("done"), step_up_return=back)
         return self.pages.keep_browser(response, browser_id, new_browser)
 
     async def _form(

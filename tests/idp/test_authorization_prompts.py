@@ -172,29 +172,42 @@ def test_core_section_3_1_2_1_login_hint_fills_in_the_username(kit: IdpKit) -> N
     assert page(response).one("input", id="username").attrs["value"] == "ann@example.org"
 
 
-def test_unmet_authentication_requirements_section_2_vector_beyond_the_account(kit: IdpKit) -> None:
+def test_unmet_authentication_requirements_section_2_vector_beyond_the_account_offers_a_step_up(
+    kit: IdpKit,
+) -> None:
+    """RFC 8485 §6.1: the citizen is offered to prove more (``test_step_up``); nothing is issued yet."""
     who = citizen(kit)
     response = follow(kit, start(kit, authorization_params(vtr=["Cl.Cm.P2", "Cl.P1"])))
     answer = sign_in(kit, response, who.username)
+    assert _path(answer) == "/step-up"
+    assert _rows(kit, grants, who.id) == []
+    [interaction] = _rows(kit, interactions, who.id)
+    assert interaction.completed_at is None
+
+
+def test_unmet_authentication_requirements_with_a_session_offers_a_step_up(kit: IdpKit) -> None:
+    who = citizen(kit)
+    authorize_code(kit, username=who.username)
+    response = start(kit, authorization_params(vtr=["P2.Cl"]))
+    assert _path(response) == "/step-up"
+    assert sorted(row.completed_at is None for row in _rows(kit, interactions, who.id)) == [False, True]
+
+
+def test_unmet_authentication_requirements_prompt_none_answers_at_once_and_nothing_is_written(
+    kit: IdpKit,
+) -> None:
+    who = citizen(kit)
+    authorize_code(kit, username=who.username)
+    with unchanged(kit):
+        response = start(kit, authorization_params(vtr=["P2.Cl"], extra={"prompt": "none"}))
     assert_redirect_error(
-        answer,
+        response,
         CALLBACK,
         "unmet_authentication_requirements",
         "the requested vectors need identity confidence or a credential this account has not reached "
         "(identity confidence reached: none; credential: Cl)",
         STATE,
     )
-    assert _rows(kit, grants, who.id) == []
-    [interaction] = _rows(kit, interactions, who.id)
-    assert interaction.completed_at is not None
-
-
-def test_unmet_authentication_requirements_with_a_session_nothing_is_written(kit: IdpKit) -> None:
-    who = citizen(kit)
-    authorize_code(kit, username=who.username)
-    with unchanged(kit):
-        response = start(kit, authorization_params(vtr=["P2.Cl"]))
-    assert redirect_query(response, CALLBACK)["error"] == "unmet_authentication_requirements"
 
 
 def test_rfc8485_section_6_1_met_vector_and_acr_values_are_granted(kit: IdpKit) -> None:

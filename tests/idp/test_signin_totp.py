@@ -11,7 +11,6 @@ from idp.core import totp
 from idp.core.interaction import csrf_token
 from tests.idp.flows import (
     assert_problem_page,
-    assert_redirect_error,
     authorization_params,
     citizen,
     follow,
@@ -83,18 +82,13 @@ def test_rfc8485_password_only_citizen_gets_cl(kit: IdpKit) -> None:
     assert (claims["vot"], claims["amr"]) == ("Cl", ["pwd"])
 
 
-def test_rfc8485_vtr_cl_cm_from_a_citizen_without_a_second_factor_is_unmet(kit: IdpKit) -> None:
+def test_rfc8485_vtr_cl_cm_from_a_citizen_without_a_second_factor_offers_to_set_it_up(kit: IdpKit) -> None:
+    """RFC 8485 §6.1: the step-up page offers two-step sign-in (the whole journey: ``test_step_up``)."""
     who = citizen(kit)
     login = follow(kit, start(kit, authorization_params(vtr=["Cl.Cm"])))
     answer = sign_in(kit, login, who.username)
-    assert_redirect_error(
-        answer,
-        CALLBACK,
-        "unmet_authentication_requirements",
-        "the requested vectors need identity confidence or a credential this account has not reached "
-        "(identity confidence reached: none; credential: Cl)",
-        "af0ifjsldkj",
-    )
+    assert answer.headers["location"].startswith("/step-up?interaction="), answer.headers["location"]
+    assert page(follow(kit, answer)).one(id="remedy").attrs["data-remedy"] == "security"
 
 
 def test_rfc8485_vtr_cl_cm_with_a_password_only_session_asks_an_enrolled_citizen_to_sign_in_again(
