@@ -7,6 +7,8 @@
   a :class:`LoginError` (``invalid_verified_claims``) naming the member and the reason.
 - The decision is ``schemas.policy.evaluate_policy`` (level computed from the GPG 45 scores, never
   from ``assurance_level`` alone), plus the credential the service needs (``Cm`` in the ``vot``).
+- The result keeps only the claims the service asks for (``ServicePolicy.claims``), verified or not,
+  in its ``claims`` and in the element kept for audit (UK GDPR Art. 5(1)(c), data minimisation).
 - A refusal a higher proof could fix carries a :class:`StepUp`: the needed vector for a level too
   low, no scores, a check too old or a credential too weak; the next identity value above the one
   reached for a missing check method (e.g. the photo comparison of an NHS P9-equivalent service).
@@ -14,6 +16,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -76,11 +79,11 @@ def _elements(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def parse_verified_claims(sources: Sequence[Mapping[str, Any]]) -> tuple[list[VerifiedClaims], list[str]]:
-    """The valid ``verified_claims`` elements of ``sources`` (UserInfo, then the ID token) and the trust
-    frameworks of elements refused for their unknown framework; :class:`LoginError` for any other
-    schema violation."""
-    parsed: list[VerifiedClaims] = []
+def _parse(
+    sources: Sequence[Mapping[str, Any]],
+) -> tuple[list[tuple[dict[str, Any], VerifiedClaims]], list[str]]:
+    """:func:`parse_verified_claims`, each valid element with the JSON object it was read from."""
+    parsed: list[tuple[dict[str, Any], VerifiedClaims]] = []
     unknown: list[str] = []
     for source in sources:
         for index, element in enumerate(_elements(source.get("verified_claims"))):
@@ -90,7 +93,7 @@ def parse_verified_claims(sources: Sequence[Mapping[str, Any]]) -> tuple[list[Ve
                 unknown.append(framework[:64])
                 continue
             try:
-                parsed.append(VerifiedClaims.model_validate(element))
+                parsed.append((element, VerifiedClaims.model_validate(element)))
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"]) or "(element)"
@@ -101,6 +104,41 @@ def parse_verified_claims(sources: Sequence[Mapping[str, Any]]) -> tuple[list[Ve
                     check="verified_claims",
                 ) from exc
     return parsed, unknown
+
+
+def parse_verified_claims(sources: Sequence[Mapping[str, Any]]) -> tuple[list[VerifiedClaims], list[str]]:
+    """The valid ``verified_claims`` elements of ``sources`` (UserInfo, then the ID token) and the trust
+    frameworks of elements refused for their unknown framework; :class:`LoginError` for any other
+    schema violation."""
+    parsed, unknown = _parse(sources)
+    return [element for _, element in parsed], unknown
+
+
+#: id of a Provider -> (weak reference to it, its ProviderInfo): both frozen, so built once per provider.
+_PROVIDER_INFO: dict[int, tuple[weakref.ref[Provider], ProviderInfo]] = {}
+
+
+def _provider_info(provider: Provider) -> ProviderInfo:
+    ident = id(provider)
+    entry = _PROVIDER_INFO.get(ident)
+    if entry is not None and entry[0]() is provider:
+        return entry[1]
+    info = ProviderInfo(
+        issuer=provider.issuer,
+        name=provider.name,
+        kind=provider.kind,
+        trust_chain=provider.path,
+        trust_anchor=provider.trust_anchor,
+        certificate_id=provider.certification.certificate_id if provider.certification else None,
+        certified_levels=tuple(sorted(lv.value for lv in provider.levels)),
+    )
+
+    def forget(ref: weakref.ref[Provider]) -> None:
+        if _PROVIDER_INFO.get(ident, (None, None))[0] is ref:
+            _PROVIDER_INFO.pop(ident, None)
+
+    _PROVIDER_INFO[ident] = (weakref.ref(provider, forget), info)
+    return info
 
 
 def _step_up(policy: ServicePolicy, decision: PolicyDecision, failures: Sequence[Failure]) -> StepUp | None:
@@ -120,6 +158,19 @@ def _step_up(policy: ServicePolicy, decision: PolicyDecision, failures: Sequence
     return None
 
 
+def _failures(
+    decision: PolicyDecision, parsed: Sequence[VerifiedClaims], unknown: Sequence[str]
+) -> list[Failure]:
+    if not parsed and unknown:
+        return [
+            Failure(
+                FailureCode.UNTRUSTED_FRAMEWORK.value,
+                f"Your identity was checked under a scheme this service does not accept ({unknown[0]}).",
+            )
+        ]
+    return [Failure(f.code.value, f.message) for f in decision.failures]
+
+
 def evaluate(
     policy: ServicePolicy,
     provider: Provider,
@@ -128,24 +179,14 @@ def evaluate(
     *,
     now: float,
 ) -> LoginResult:
-    """The login result: claims received, the policy's decision and, when refused, a step-up."""
-    parsed, unknown = parse_verified_claims([userinfo, id_claims])
-    moment = datetime.fromtimestamp(now, UTC)
-    failures: list[Failure] = []
-    if parsed:
-        decision = evaluate_policy(policy.assurance, parsed, moment)
-        failures = [Failure(f.code.value, f.message) for f in decision.failures]
-    else:
-        decision = evaluate_policy(policy.assurance, [], moment)
-        if unknown:
-            failures = [
-                Failure(
-                    FailureCode.UNTRUSTED_FRAMEWORK.value,
-                    f"Your identity was checked under a scheme this service does not accept ({unknown[0]}).",
-                )
-            ]
-        else:
-            failures = [Failure(f.code.value, f.message) for f in decision.failures]
+    """The login result: the requested claims received, the policy's decision and, when refused, a
+    step-up. The policy is evaluated on whole elements; the element kept for audit is the one decided
+    on as received (its ``verification`` shared with ``userinfo``, not copied), with the requested
+    claims only."""
+    pairs, unknown = _parse([userinfo, id_claims])
+    parsed = [element for _, element in pairs]
+    decision = evaluate_policy(policy.assurance, parsed, datetime.fromtimestamp(now, UTC))
+    failures = _failures(decision, parsed, unknown)
     vot_text = id_claims.get("vot")
     if "Cm" in policy.credential.split(".") and not (
         isinstance(vot_text, str) and "Cm" in vot_text.split(".")
@@ -156,29 +197,30 @@ def evaluate(
                 "This service needs you to sign in with a security code as well as your password.",
             )
         )
+    requested = policy.claims
     element = decision.verified_claims
-    claims: dict[str, Any] = element.claims.to_json_dict() if element is not None else {}
+    audit: dict[str, Any] | None = None
+    claims: dict[str, Any] = {}
+    if element is not None:
+        received = next(raw for raw, parsed_element in pairs if parsed_element is element)
+        claims = element.claims.model_dump(mode="json", exclude_none=True, include=set(requested))
+        received_claims = received["claims"]
+        audit = {
+            "verification": received["verification"],
+            "claims": {name: received_claims[name] for name in claims},
+        }
     verified = tuple(claims)
-    requested = set(policy.claims)
-    for name, value in userinfo.items():
-        if name not in _NOT_CLAIMS and name not in claims and name in requested:
-            claims[name] = value
+    for name in requested:
+        if name not in claims and name not in _NOT_CLAIMS and name in userinfo:
+            claims[name] = userinfo[name]
     verification = element.verification if element is not None else None
-    # the element as JSON, once: kept for audit and read for the evidence in words
-    dumped = element.model_dump(mode="json", exclude_none=True) if element is not None else None
     step_up = _step_up(policy, decision, failures) if failures else None
+    auth_time = id_claims.get("auth_time")
+    vtm = id_claims.get("vtm")
     return LoginResult(
         service=policy.name,
         subject=str(id_claims["sub"]),
-        provider=ProviderInfo(
-            issuer=provider.issuer,
-            name=provider.name,
-            kind=provider.kind,
-            trust_chain=provider.path,
-            trust_anchor=provider.trust_anchor,
-            certificate_id=provider.certification.certificate_id if provider.certification else None,
-            certified_levels=tuple(sorted(lv.value for lv in provider.levels)),
-        ),
+        provider=_provider_info(provider),
         decision=Decision(
             accepted=not failures,
             level=decision.level,
@@ -188,12 +230,12 @@ def evaluate(
         ),
         claims=claims,
         verified=verified,
-        evidence=describe_evidence(dumped["verification"].get("evidence") or [] if dumped else []),
+        evidence=describe_evidence(audit["verification"].get("evidence") or [] if audit else []),
         vot=vot_text if isinstance(vot_text, str) else None,
-        vtm=id_claims.get("vtm") if isinstance(id_claims.get("vtm"), str) else None,
+        vtm=vtm if isinstance(vtm, str) else None,
         trust_framework=verification.trust_framework if verification else None,
         verified_at=verification.time.isoformat() if verification and verification.time else None,
-        auth_time=id_claims.get("auth_time") if isinstance(id_claims.get("auth_time"), int) else None,
+        auth_time=auth_time if isinstance(auth_time, int) else None,
         received_at=int(now),
-        verified_claims=dumped,
+        verified_claims=audit,
     )

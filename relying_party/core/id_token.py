@@ -3,8 +3,9 @@
 In order, each failure a :class:`LoginError` (``invalid_id_token``) whose ``check`` names the step:
 
 1. the JWS: ``typ`` ``JWT`` or absent, ``alg`` in the allow-list (never ``none`` or HMAC), ``kid``
-   among the provider's keys, signature (``federation.jose.verify_jws``) - checks ``alg``, ``kid``,
-   ``signature``;
+   among the provider's keys, signature (``federation.jose.verify_jws_fast``: the checks and
+   refusals of ``verify_jws``, ECDSA checked with ``cryptography`` directly) - checks ``format``,
+   ``typ``, ``alg``, ``jws_crit``, ``kid``, ``signature``;
 2. the claims (Core §3.1.3.7 steps 2-11), checked here: ``iss`` exactly the provider's issuer,
    ``aud`` containing the client ID (a string or an array of strings) and no other audience unless
    ``azp`` is the client ID, ``azp`` the client ID when present, ``exp`` not passed and ``iat`` and
@@ -19,6 +20,7 @@ In order, each failure a :class:`LoginError` (``invalid_id_token``) whose ``chec
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import math
@@ -29,7 +31,7 @@ from typing import Any
 from joserfc.jwk import KeySet
 
 from federation.errors import InvalidJwt
-from federation.jose import AlgorithmPolicy, verify_jws
+from federation.jose import AlgorithmPolicy, verify_jws_fast
 from relying_party.core.errors import LoginError, Refusal
 from schemas.vot import (
     Trustmark,
@@ -133,14 +135,39 @@ def _check_claims(claims: dict[str, Any], header: dict[str, Any], expected: Expe
             raise _refuse("at_hash", "at_hash does not match the access token")
 
 
+@functools.lru_cache(maxsize=32)
+def _policy(algorithms: tuple[str, ...]) -> AlgorithmPolicy:
+    return AlgorithmPolicy(algorithms)
+
+
 def validate_id_token(token: str, keys: KeySet, expected: Expected, *, now: float) -> dict[str, Any]:
     """The ID token's claims after steps 1 and 2 of the module documentation, or :class:`LoginError`."""
     try:
-        verified = verify_jws(token, keys, ("JWT", None), policy=AlgorithmPolicy(expected.algorithms))
+        verified = verify_jws_fast(token, keys, ("JWT", None), policy=_policy(expected.algorithms))
     except InvalidJwt as exc:
         raise _refuse(exc.check.value if exc.check else "signature", exc.description) from exc
     _check_claims(verified.claims, verified.header, expected, now)
     return verified.claims
+
+
+# A login's vtr, the vot values and the trustmark verdicts recur: parsed and judged once (immutable).
+@functools.lru_cache(maxsize=64)
+def _requested(vtr: tuple[str, ...]) -> tuple[Vector, ...]:
+    return parse_vtr(list(vtr))
+
+
+@functools.lru_cache(maxsize=256)
+def _vector(text: str) -> Vector:
+    return Vector.parse(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _vtm_refusal(vtm: str, vot: Vector, trustmark: Trustmark, issuer: str) -> str | None:
+    try:
+        trusted_pair(vtm, vot, {vtm: trustmark}, issuer=issuer)
+    except UntrustedVotError as exc:
+        return str(exc)
+    return None
 
 
 def check_vot(
@@ -153,14 +180,14 @@ def check_vot(
     vot_text = claims.get("vot")
     if not vtr:
         try:
-            return Vector.parse(vot_text) if isinstance(vot_text, str) else None
+            return _vector(vot_text) if isinstance(vot_text, str) else None
         except VectorError as exc:
             raise _refuse("vot", f"vot {_shown(vot_text)} is not a vector of trust ({exc})") from exc
     if vot_text is None:
         raise _refuse("vot", "it has no vot, but the login asked for a vector of trust")
     try:
-        vot = Vector.parse(vot_text)
-        requested = parse_vtr(list(vtr))
+        vot = _vector(vot_text) if isinstance(vot_text, str) else Vector.parse(vot_text)
+        requested = _requested(tuple(vtr)) if all(isinstance(v, str) for v in vtr) else parse_vtr(list(vtr))
     except VectorError as exc:
         raise _refuse("vot", f"vot {_shown(vot_text)} is not a vector of trust ({exc})") from exc
     if vot_matching(vot, requested) is None:
@@ -171,8 +198,7 @@ def check_vot(
             "vtm",
             "it has no vtm trustmark URL" if not isinstance(vtm, str) else f"vtm {vtm!r} is not trusted",
         )
-    try:
-        trusted_pair(vtm, vot, {vtm: trustmark}, issuer=issuer)
-    except UntrustedVotError as exc:
-        raise _refuse("vtm", str(exc)) from exc
+    reason = _vtm_refusal(vtm, vot, trustmark, issuer)
+    if reason is not None:
+        raise _refuse("vtm", reason)
     return vot

@@ -60,13 +60,7 @@ def test_ida_5_medium_evidence_is_accepted_at_medium_with_its_claims_and_evidenc
     assert result.subject == "subject-1"
     assert result.claim("given_name") == "Sarah"
     assert result.claim("address")["uprn"] == "100120812345"
-    assert result.verified == (
-        "given_name",
-        "family_name",
-        "address",
-        "age_over_18",
-        "resident_in_local_authority",
-    )
+    assert result.verified == ("given_name", "address")
     assert result.evidence == (
         Evidence("document", "driving permit", ("vpiruv", "data")),
         Evidence("electronic_record", "council tax register", ("data", "kbv")),
@@ -214,7 +208,7 @@ def test_ida_5_a_missing_required_claim_is_refused_without_a_step_up() -> None:
     policy = service_policy("medium", claims={"birthdate": "Age check"}, required=["birthdate"])
     result = run_policy(policy, verified_element(PARKING))
     assert result.decision.failures == (
-        Failure("missing_claims", "Your identity provider did not confirm your birthdate."),
+        Failure("missing_claims", "Your identity provider did not confirm your date of birth."),
     )
     assert result.decision.step_up is None
 
@@ -277,6 +271,19 @@ def test_uk_gdpr_5_1_c_only_requested_claims_are_copied_from_userinfo() -> None:
     assert "iss" not in result.claims
     assert "sub" not in result.claims
     assert "email" not in result.verified
+
+
+def test_uk_gdpr_5_1_c_a_verified_claim_not_requested_is_dropped() -> None:
+    policy = service_policy("medium", claims={"given_name": "To address you"})
+    element = verified_element(PARKING)
+    assert element["claims"]["family_name"] == "Morgan"
+    result = run_policy(policy, element, userinfo={"family_name": "Morgan"})
+    assert result.accepted
+    assert result.claims == {"given_name": "Sarah"}
+    assert result.verified == ("given_name",)
+    assert result.verified_claims is not None
+    assert result.verified_claims["claims"] == {"given_name": "Sarah"}
+    assert result.verified_claims["verification"] == element["verification"]
 
 
 def test_ida_5_a_verified_claim_is_not_overwritten_by_an_unverified_one() -> None:

@@ -3,6 +3,7 @@ Vectors of Trust it carries, RFC 8485 §5 (``vot``, ``vtm``)."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -101,6 +102,58 @@ def test_core_3_1_3_7_a_typ_other_than_jwt_is_refused() -> None:
     error = refused(sign_jwt(id_claims(), KEY, "entity-statement+jwt"))
     assert error.check == "typ"
     assert error.description == f"{REFUSED}JWT typ is 'entity-statement+jwt', expected 'JWT' or no typ"
+
+
+def _with_signature(token: str, signature: bytes) -> str:
+    head, body, _ = token.split(".")
+    return f"{head}.{body}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
+def _signature(token: str) -> bytes:
+    segment = token.split(".")[2]
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+@pytest.mark.parametrize(
+    "change", [lambda s: s[:-1], lambda s: s + b"\0", lambda s: b""], ids=["short", "long", "empty"]
+)
+def test_rfc7518_3_4_a_signature_of_the_wrong_length_is_refused(change: Any) -> None:
+    token = sign_id_token(id_claims(), KEY)
+    error = refused(_with_signature(token, change(_signature(token))))
+    assert error.check == "signature"
+    assert error.description == f"{REFUSED}signature does not verify with key {KEY.kid!r}"
+
+
+def test_rfc7518_3_4_a_p256_key_cannot_verify_an_es384_header() -> None:
+    token = sign_id_token(id_claims(), KEY)
+    header = {"alg": "ES384", "typ": "JWT", "kid": KEY.kid}
+    forged = unsigned_token(id_claims(), header) + token.split(".")[2]
+    error = refused(forged, Expected(IDP, CLIENT, NONCE, algorithms=("ES256", "ES384")))
+    assert error.check == "alg"
+    assert error.description == f"{REFUSED}key {KEY.kid!r} cannot verify ES384 signatures"
+    error = refused(forged)
+    assert error.check == "alg"
+    assert error.description == f"{REFUSED}algorithm 'ES384' is not allowed (allowed: ES256)"
+
+
+@pytest.mark.parametrize(
+    ("token", "description"),
+    [
+        (
+            sign_id_token(id_claims(), KEY).rsplit(".", 1)[0],
+            "not a compact JWS: expected three dot-separated parts",
+        ),
+        (sign_id_token(id_claims(), KEY)[:40], "not a compact JWS: expected three dot-separated parts"),
+        ("garbage", "not a compact JWS: expected three dot-separated parts"),
+        ("%%%.%%%.%%%", "the JWT header is not base64url-encoded JSON"),
+        ("e30.%%%.c2ln", "the JWT payload is not base64url-encoded JSON"),
+        ("W10.e30.c2ln", "the JWT header is not a JSON object"),
+    ],
+)
+def test_rfc7515_7_2_a_truncated_or_garbage_token_is_refused(token: str, description: str) -> None:
+    error = refused(token)
+    assert error.check == "format"
+    assert error.description == f"{REFUSED}{description}"
 
 
 # -- step 2: the claims -------------------------------------------------------------------------------
@@ -314,6 +367,16 @@ def test_rfc8485_5_a_trustmark_that_does_not_allow_the_vot_is_refused() -> None:
     assert error.check == "vtm"
     assert error.description == (
         f"{REFUSED}trustmark {VTM!r} does not allow vot 'P2.Ck.Cl': 'Ck.Cl' is not a listed C value"
+    )
+
+
+def test_rfc8485_5_each_trustmark_is_judged_on_its_own_values() -> None:
+    assert check_vot(id_claims(vot="P2.Cl.Cm", vtm=VTM), VTR, issuer=IDP, trustmark=TRUSTMARK) is not None
+    narrower = Trustmark.model_validate({**TRUSTMARK.model_dump(), "C": ["Cl"]})
+    error = vot_refused(id_claims(vot="P2.Cl.Cm", vtm=VTM), trustmark=narrower)
+    assert error.check == "vtm"
+    assert error.description == (
+        f"{REFUSED}trustmark {VTM!r} does not allow vot 'P2.Cl.Cm': 'Cm' is not a listed C value"
     )
 
 

@@ -209,7 +209,6 @@ def test_register_with_a_vouch_and_no_fixed_address(kit: GpKit) -> None:
         "First name": "Daniel",
         "Last name": "Price",
         "Date of birth": "3 May 1990",
-        "Aged 18 or over": "Yes",
     }
     checked = summary(doc, "checked")
     assert checked["Level of confidence"] == "Low (GPG 45 profile L1A)"
