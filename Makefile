@@ -30,9 +30,7 @@ test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 up: install
-	@echo "The federation services (trust registry, identity provider, council and GP services) are not"
-	@echo "built yet: see 'Status' in README.md. What runs today is the schema tooling: $(BIN)/ukid schemas --help"
-	@exit 1
+	$(BIN)/ukid up $(UP_ARGS)
 
 bench: install
 	$(BIN)/python -m bench.schema_validation

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import tempfile
 import time
@@ -46,19 +45,6 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 class FlowFailed(RuntimeError):
     """A flow that did not end on the permit page."""
-
-
-def free_ports() -> Ports:
-    """Five ports free on 127.0.0.1 now."""
-    socks = [socket.socket() for _ in range(5)]
-    try:
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        ports = [sock.getsockname()[1] for sock in socks]
-    finally:
-        for sock in socks:
-            sock.close()
-    return Ports(*ports)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -144,7 +130,7 @@ def main() -> None:
     env = {"UKID_IDP_PASSWORD_HASHING": "fast"}
     if args.cold:
         env["UKID_RP_PROVIDER_CACHE_SECONDS"] = "0"
-    with tempfile.TemporaryDirectory() as data, Federation(Path(data), free_ports(), env=env) as federation:
+    with tempfile.TemporaryDirectory() as data, Federation(Path(data), Ports.free(), env=env) as federation:
         council, idp = federation.url("council"), federation.url("idp")
         print(
             f"federation healthy in {federation.healthy_after:.1f} s, "

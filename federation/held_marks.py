@@ -5,9 +5,11 @@ type URL) the entity finds the issuers its trust anchor lists in ``trust_mark_is
 itself for a type only in ``trust_mark_owners``), reads each issuer's
 ``federation_trust_mark_endpoint`` from its resolved chain, fetches the mark about itself (§8.6),
 verifies it (§7.3) and keeps it in a :class:`MarkStore`. :class:`HeldMarks` does this lazily: at
-first, then when a mark is older than :data:`REFRESH_SECONDS` or expires within that, and a failed
-attempt is retried after :data:`RETRY_SECONDS`. A failure keeps the marks already held; the marks
-still valid go in the entity configuration's ``trust_marks`` claim (§3).
+first, then when a mark is older than :data:`REFRESH_SECONDS` or expires within that. A failed attempt
+is retried after :data:`RETRY_SECONDS`; while a wanted type has no valid mark at all (an entity just
+onboarded, whose issuer has not issued its mark yet) sooner, after :data:`FIRST_RETRY_SECONDS`
+doubling on each failure up to :data:`RETRY_SECONDS`. A failure keeps the marks already held; the
+marks still valid go in the entity configuration's ``trust_marks`` claim (§3).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from federation.trust_marks import TrustMark, verify_trust_mark
 from schemas.records import TrustMarkKind, trust_mark_type
 
 __all__ = [
+    "FIRST_RETRY_SECONDS",
     "MAX_ISSUERS",
     "REFRESH_SECONDS",
     "RELOAD_SECONDS",
@@ -44,6 +47,8 @@ __all__ = [
 REFRESH_SECONDS = 3600
 #: Seconds between two attempts to fetch marks (after a failure, or while one expires soon).
 RETRY_SECONDS = 60
+#: First delay before trying again while a wanted type has no valid mark; doubles up to RETRY_SECONDS.
+FIRST_RETRY_SECONDS = 2
 #: Seconds the held marks read from the store are used before reading them again (other workers).
 RELOAD_SECONDS = 60
 #: Issuers tried per trust anchor for one type.
@@ -193,7 +198,9 @@ class HeldMarks:
     ``wanted`` gives the full types to hold (see :func:`wanted_types`); ``resolver`` gives the trust
     chain resolver of the entity's trust anchors (it may raise :class:`FederationError`). One refresh
     runs at a time; meanwhile other callers are served the marks already held. Failures are logged
-    as one warning on ``log``.
+    as one warning on ``log``. After an attempt the next waits ``retry_seconds``, or while a wanted
+    type has no valid mark ``first_retry_seconds``, doubled after each such attempt up to
+    ``retry_seconds``.
     """
 
     def __init__(
@@ -208,6 +215,7 @@ class HeldMarks:
         log: logging.Logger = _log,
         refresh_seconds: int = REFRESH_SECONDS,
         retry_seconds: int = RETRY_SECONDS,
+        first_retry_seconds: int = FIRST_RETRY_SECONDS,
         reload_seconds: int = RELOAD_SECONDS,
     ) -> None:
         self.subject = subject
@@ -219,10 +227,12 @@ class HeldMarks:
         self.log = log
         self.refresh_seconds = refresh_seconds
         self.retry_seconds = retry_seconds
+        self.first_retry_seconds = first_retry_seconds
         self.reload_seconds = reload_seconds
         self._marks: list[HeldMark] = []
         self._loaded_at: int | None = None
         self._next_attempt = 0
+        self._missing_attempts = 0  # attempts in a row that left a wanted type without a valid mark
         self._lock = asyncio.Lock()
 
     def now(self) -> int:
@@ -242,6 +252,22 @@ class HeldMarks:
             if mark.expires_at is not None and mark.expires_at - self.refresh_seconds <= now:
                 return True
         return False
+
+    def missing(self, now: int) -> list[str]:
+        """The wanted types of which no mark valid at ``now`` is held."""
+        valid = {m.trust_mark_type for m in self._marks if m.expires_at is None or m.expires_at > now}
+        return [wanted for wanted in self.wanted() if wanted not in valid]
+
+    def _schedule(self, now: int) -> None:
+        """Set the next attempt after one at ``now``: ``retry_seconds`` later, or while a wanted type
+        has no valid mark ``first_retry_seconds`` doubled per such attempt in a row (capped)."""
+        if not self.missing(now):
+            self._missing_attempts = 0
+            self._next_attempt = now + self.retry_seconds
+            return
+        self._missing_attempts += 1
+        backoff = self.first_retry_seconds * 2 ** min(self._missing_attempts - 1, 30)
+        self._next_attempt = now + min(backoff, self.retry_seconds)
 
     async def held(self) -> list[HeldMark]:
         """The trust marks held now, fetched again first when that is due."""
@@ -274,9 +300,10 @@ class HeldMarks:
                     failures.append(f"{wanted}: {exc.description}")
                     continue
                 self.store.hold_mark(wanted, issuer=issuer, trust_mark=token, expires_at=mark.exp)
+        now = self.now()
         self._marks = self.store.held_marks()
-        self._loaded_at = self.now()
-        self._next_attempt = self.now() + self.retry_seconds
+        self._loaded_at = now
+        self._schedule(now)
         if failures:
             self.log.warning(
                 "could not fetch every trust mark of %s (keeping the %d held): %s",

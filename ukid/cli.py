@@ -21,6 +21,7 @@ from ukid.idp_cli import build_idp_app
 from ukid.keys_cli import build_keys_app
 from ukid.registry_cli import build_registry_app
 from ukid.rp_cli import build_rp_app
+from ukid.up import up
 
 __all__ = ["build_app", "main"]
 
@@ -119,6 +120,7 @@ def build_app() -> typer.Typer:
     app.add_typer(build_registry_app(), name="registry")
     app.add_typer(build_idp_app(), name="idp")
     app.add_typer(build_rp_app(), name="rp")
+    app.command("up")(up)
     return app
 
 

@@ -12,9 +12,9 @@ Held trust marks (:class:`federation.held_marks.HeldMarks`): for each configured
 provider finds the issuers the anchor lists in ``trust_mark_issuers``, reads each issuer's
 ``federation_trust_mark_endpoint`` from its resolved chain, fetches the mark about itself (§8.6),
 verifies it (§7.3) and keeps it in the store. This happens lazily when the entity configuration is
-asked for: at first, then when a mark is older than an hour or expires within the hour, and a
-configured type not yet held is tried again a minute after a failure. A failure keeps the marks
-already held and logs one warning; it never fails the entity configuration.
+asked for: at first, then when a mark is older than an hour or expires within the hour; a configured
+type not yet held is tried again 2 s after a failure, doubling up to a minute. A failure keeps the
+marks already held and logs one warning; it never fails the entity configuration.
 """
 
 from __future__ import annotations

@@ -266,3 +266,40 @@ def test_7_kind_names_are_expanded_under_each_anchor() -> None:
         "https://ta2.example/trust-mark-types/council",
         "https://x.example/t",
     ]
+
+
+def test_7_a_type_without_a_mark_is_retried_after_2_4_8_seconds_up_to_a_minute(fed: TestFederation) -> None:
+    serve(fed, httpx.Response(404, json={"error": "not_found", "error_description": "not yet issued"}))
+    store = MemoryMarkStore(clock=lambda: fed.now)
+    marks = held_marks(fed, store)
+    attempts = []
+    for step in range(200):
+        fed.now = NOW + step
+        before = fetches(fed)
+        assert run(marks.held()) == []
+        if fetches(fed) > before:
+            attempts.append(step)
+    assert attempts == [0, 2, 6, 14, 30, 62, 122, 182]
+    token = certify(fed)
+    fed.now = NOW + 242
+    assert [m.trust_mark for m in run(marks.held())] == [token]
+    assert fetches(fed) == 9
+
+
+def test_7_the_short_retry_starts_again_after_a_mark_is_held_and_expires(fed: TestFederation) -> None:
+    first = certify(fed, lifetime=10)
+    marks = held_marks(fed, MemoryMarkStore(clock=lambda: fed.now))
+    assert [m.trust_mark for m in run(marks.held())] == [first]
+    serve(fed, httpx.Response(503, text="maintenance"))
+    fed.now = NOW + 59  # the mark expires within the refresh window, but a minute has not passed
+    assert run(marks.trust_marks_claim()) == []
+    assert fetches(fed) == 1
+    fed.now = NOW + 60  # the mark has expired: nothing valid is held, so the next try is 2 s later
+    assert run(marks.trust_marks_claim()) == []
+    assert fetches(fed) == 2
+    second = certify(fed)
+    fed.now = NOW + 61
+    assert run(marks.trust_marks_claim()) == []
+    fed.now = NOW + 62
+    assert run(marks.trust_marks_claim()) == [{"trust_mark_type": CERTIFIED, "trust_mark": second}]
+    assert fetches(fed) == 3
