@@ -11,7 +11,7 @@ import re
 import pytest
 
 from bench import idp, idp_signin
-from bench._idp_flow import _forms, step_label
+from bench._idp_flow import page_forms, step_label
 from bench._idp_server import cpu_seconds
 
 FIGURES = r"([\d,]+)/s\s+p50\s+([\d.]+) ms\s+p95\s+([\d.]+) ms\s+CPU\s+([\d.]+) (ms/flow|µs/req)"
@@ -54,7 +54,7 @@ def test_the_flow_driver_reads_the_hidden_fields_and_the_approving_button() -> N
       <input type="hidden" name="csrf_token" value='tok'>
       <button type="submit" name="decision" value="agree">Yes</button>
       <button type="submit" name="decision" value="cancel">No</button></form>"""
-    (form,) = _forms(page)
+    (form,) = page_forms(page)
     assert (form.action, form.method) == ("/consent", "post")
     assert form.fields == {"interaction": "abc&1", "csrf_token": "tok"}
     assert form.buttons == [("decision", "agree"), ("decision", "cancel")]
