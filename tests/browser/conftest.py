@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 
-__all__ = ["CHROMIUM", "LAUNCH_ARGS", "Steps", "browser", "steps"]
+from tests.e2e.stack import Stack
+from ukid.up import Federation, Ports
+
+__all__ = ["CHROMIUM", "LAUNCH_ARGS", "Steps", "browser", "steps", "up"]
 
 CHROMIUM = Path(os.environ.get("UKID_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = [
@@ -34,9 +37,10 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the session."""
+    """One headless Chromium per module (Playwright's sync API keeps an event loop running in the main
+    thread while it is active: it must stop before other tests run)."""
     try:
         from playwright.sync_api import sync_playwright  # noqa: PLC0415
     except ImportError:
@@ -71,3 +75,19 @@ def steps(request: pytest.FixtureRequest) -> Steps:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return Steps(folder)
+
+
+@pytest.fixture(scope="module")
+def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The federation as ``ukid up`` runs it (five processes, onboarded, marks published), on free
+    ports, with its own data: the personas' consents here are not the other tests'."""
+    with Federation(tmp_path_factory.mktemp("up"), Ports.free()) as federation:
+        yield Stack(
+            ta=federation.url("anchor"),
+            health=federation.url("health"),
+            idp=federation.url("idp"),
+            council=federation.url("council"),
+            gp=federation.url("gp"),
+            offset=[0.0],
+            apps={},
+        )

@@ -10,7 +10,8 @@ plain words; one IdP session serves every organisation, each with its own consen
 4. the first citizen opens the IdP's account page, sees both organisations and what each received, and
    withdraws the council's consent.
 
-Journeys 1, 2 and 4 are one citizen in one browser, in that order.
+Journeys 1, 2 and 4 are one citizen in one browser, in that order. The federation runs as ``ukid up``
+runs it (``tests/browser/conftest.py``).
 """
 
 from __future__ import annotations
@@ -75,9 +76,9 @@ def at_idp(page: Any, stack: Stack) -> bool:
 
 
 def test_journey_1_parking_permit_then_blue_badge_at_the_council(
-    citizen: Any, stack: Stack, steps: Steps
+    citizen: Any, up: Stack, steps: Steps
 ) -> None:
-    page = citizen
+    page, stack = citizen, up
     page.goto(f"{stack.council}/parking-permit/apply")
     choose_the_idp(page, stack, steps)
     sign_in(page, stack, steps, MEDIUM, MEDIUM_TOTP_SECRET)
@@ -109,9 +110,9 @@ def test_journey_1_parking_permit_then_blue_badge_at_the_council(
 
 
 def test_journey_2_the_same_citizen_registers_at_the_gp_without_a_new_proof(
-    citizen: Any, stack: Stack, steps: Steps
+    citizen: Any, up: Stack, steps: Steps
 ) -> None:
-    page = citizen
+    page, stack = citizen, up
     page.goto(f"{stack.gp}/register/apply")
     choose_the_idp(page, stack, steps)
     assert at_idp(page, stack)
@@ -126,8 +127,9 @@ def test_journey_2_the_same_citizen_registers_at_the_gp_without_a_new_proof(
 
 
 def test_journey_3_a_thin_file_citizen_registers_by_vouch_and_is_offered_a_step_up(
-    browser: Any, stack: Stack, steps: Steps
+    browser: Any, up: Stack, steps: Steps
 ) -> None:
+    stack = up
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{stack.gp}/register/apply")
@@ -158,9 +160,9 @@ def test_journey_3_a_thin_file_citizen_registers_by_vouch_and_is_offered_a_step_
 
 
 def test_journey_4_the_citizen_sees_both_organisations_and_withdraws_the_councils_consent(
-    citizen: Any, stack: Stack, steps: Steps
+    citizen: Any, up: Stack, steps: Steps
 ) -> None:
-    page = citizen
+    page, stack = citizen, up
     page.goto(f"{stack.idp}/account")
     page.wait_for_selector("#consents")
     steps.shot(page, "idp-account")
