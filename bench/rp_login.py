@@ -109,7 +109,8 @@ async def run(council: str, idp: str, flows: int, concurrency: int, returning: b
                     await browser.aclose()
                     browser = httpx.AsyncClient(timeout=30, limits=limits)
                 else:
-                    browser.cookies.delete(next(k for k in browser.cookies if k.startswith("ukid-rp-")))
+                    for name in [k for k in browser.cookies if k.startswith("ukid-rp-")]:
+                        browser.cookies.delete(name)  # a new session at the council, the IdP's kept
                 began = time.perf_counter()
                 await one_flow(browser, council, idp)
                 latencies.append(time.perf_counter() - began)
