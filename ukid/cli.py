@@ -19,6 +19,7 @@ from schemas.spec import default_spec_path, render_spec
 from ukid.federation_cli import build_federation_app
 from ukid.idp_cli import build_idp_app
 from ukid.keys_cli import build_keys_app
+from ukid.onboard_cli import onboard
 from ukid.registry_cli import build_registry_app
 from ukid.rp_cli import build_rp_app
 from ukid.up import up
@@ -121,6 +122,7 @@ def build_app() -> typer.Typer:
     app.add_typer(build_idp_app(), name="idp")
     app.add_typer(build_rp_app(), name="rp")
     app.command("up")(up)
+    app.command("onboard")(onboard)
     return app
 
 
