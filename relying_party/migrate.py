@@ -9,4 +9,6 @@ from federation.service.database import Migrations
 
 __all__ = ["MIGRATIONS"]
 
-MIGRATIONS = Migrations(Path(__file__).parent / "migrations", "ukid rp migrate", "rp_alembic_version")
+MIGRATIONS = Migrations(
+    Path(__file__).parent / "migrations", "ukid rp migrate --service council|gp", "rp_alembic_version"
+)

@@ -59,7 +59,7 @@ class RpSettings(BaseSettings):
     migrate_on_start: bool | None = Field(
         default=None,
         description="Apply database migrations at start-up. Default: yes in `dev`, no elsewhere "
-        "(run `ukid rp migrate`).",
+        "(run `ukid rp migrate --service council|gp`).",
     )
     authority_hints: list[str] = Field(
         default_factory=list,

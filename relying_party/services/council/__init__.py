@@ -25,7 +25,9 @@ from relying_party.web import RelyingPartyWeb
 
 __all__ = ["MIGRATIONS", "install", "policies"]
 
-MIGRATIONS = Migrations(Path(__file__).parent / "migrations", "ukid rp migrate", "rp_council_alembic_version")
+MIGRATIONS = Migrations(
+    Path(__file__).parent / "migrations", "ukid rp migrate --service council", "rp_council_alembic_version"
+)
 
 
 def policies() -> list[ServicePolicy]:

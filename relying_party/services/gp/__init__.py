@@ -29,7 +29,9 @@ __all__ = ["MIGRATIONS", "install", "policies"]
 
 log = logging.getLogger("relying_party.services.gp")
 
-MIGRATIONS = Migrations(Path(__file__).parent / "migrations", "ukid rp migrate", "rp_gp_alembic_version")
+MIGRATIONS = Migrations(
+    Path(__file__).parent / "migrations", "ukid rp migrate --service gp", "rp_gp_alembic_version"
+)
 
 
 def policies() -> list[ServicePolicy]:

@@ -171,7 +171,7 @@ def test_migrations_are_recorded_in_the_council_version_table(database_url: str,
     try:
         with pytest.raises(SchemaError) as refused:
             council.MIGRATIONS.check_schema(engine)
-        assert str(refused.value).endswith("is not migrated: run `ukid rp migrate` first")
+        assert str(refused.value).endswith("is not migrated: run `ukid rp migrate --service council` first")
         assert council.MIGRATIONS.migrate(engine) == "council_0001"
         council.MIGRATIONS.check_schema(engine)
         assert council.MIGRATIONS.version_table == "rp_council_alembic_version"

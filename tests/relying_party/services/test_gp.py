@@ -405,7 +405,7 @@ def test_migrations_are_recorded_in_the_gp_version_table(database_url: str) -> N
     try:
         with pytest.raises(SchemaError) as refused:
             gp.MIGRATIONS.check_schema(engine)
-        assert str(refused.value).endswith("is not migrated: run `ukid rp migrate` first")
+        assert str(refused.value).endswith("is not migrated: run `ukid rp migrate --service gp` first")
         assert gp.MIGRATIONS.migrate(engine) == "gp_0001"
         gp.MIGRATIONS.check_schema(engine)
         assert gp.MIGRATIONS.version_table == "rp_gp_alembic_version"
