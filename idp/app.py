@@ -4,7 +4,8 @@ All routes live under the path of the issuer. Errors are rendered by one set of 
 :class:`OAuthError` becomes ``{"error", "error_description"}`` with its status (RFC 6749 §5.2), with
 a ``WWW-Authenticate`` challenge for 401s (RFC 6749 §5.2, RFC 6750 §3); a federation error (the
 registration endpoint) uses the OpenID Federation format (§8.9); anything unexpected is logged and
-answered ``server_error`` without internals. Every response carries anti-framing and no-sniff headers.
+answered ``server_error`` without internals. Every response carries anti-framing and no-sniff headers
+and an ``X-Request-ID``; ``/metrics`` serves Prometheus metrics (:mod:`federation.service.observability`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 
 from federation.errors import FederationError
 from federation.http import FetchPolicy
+from federation.service.observability import install_observability
 from federation.service.web import SecurityHeaders, error_response, install_framework_error_handlers
 from idp.core.errors import InvalidClient, InvalidToken, OAuthError
 from idp.core.keys import ProtocolKeys
@@ -165,4 +167,5 @@ def create_app(
     app.include_router(pages.routes(), prefix=prefix)
     pages.mount(app)
     app.add_middleware(SecurityHeaders)
+    install_observability(app, opened.metrics, prefix=prefix)
     return app

@@ -15,6 +15,7 @@ import httpx
 from federation.http import FederationFetcher, FetchPolicy
 from federation.keys import KeyStore
 from federation.service.database import SchemaError, create_store_engine
+from federation.service.observability import ServiceMetrics
 from federation.service.settings import read_jwks
 from idp.core.clients import load_static_clients
 from idp.core.config import IdpConfig, PinnedAnchor
@@ -60,6 +61,8 @@ class IdpServices:
     fetcher: FederationFetcher
     entity: FederationEntity
     clock: Callable[[], float]
+    #: the provider's Prometheus metrics (sign-in outcomes, codes issued; requests, by the middleware)
+    metrics: ServiceMetrics
     _metadata: dict[str, Any] | None = None
 
     @property
@@ -213,6 +216,7 @@ def open_services(
         fetcher=fetcher,
         entity=FederationEntity(config, federation_keys, registrations, relying_parties, clock=clock),
         clock=clock,
+        metrics=ServiceMetrics("idp", authorization_server=True),
     )
     if settings.seed_accounts:
         seed_development_accounts(opened.accounts, opened.passwords, opened.vouchers)

@@ -20,6 +20,11 @@ Routes (under the entity ID's path):
 - ``POST {auth}/signout``: ends the session at the service;
 - ``GET  /.well-known/openid-federation``: the entity configuration (OpenID Federation 1.0 §9).
 
+Each login's outcome is counted in the app's ``ukid_logins_total``
+(:func:`federation.service.observability.metrics_of`): ``accepted``, ``refused`` (the policy did not
+accept the evidence: the "why not" page) or the :class:`Refusal` code of a failed login, at the
+callback or already at the start (e.g. ``untrusted_provider``).
+
 The session cookie is ``HttpOnly``, ``SameSite=Lax`` (the provider's redirect back is a top-level
 GET) and ``Secure`` outside development; its name carries a digest of the entity ID, so services on
 one host (different ports share cookies) never read each other's.
@@ -38,17 +43,29 @@ from typing import Protocol
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from federation.service.observability import metrics_of
 from relying_party.core.errors import LoginError, Refusal
 from relying_party.core.login import RelyingParty
 from relying_party.core.policy import ServicePolicy
 from relying_party.core.providers import Provider
 from relying_party.core.result import LoginResult
 
-__all__ = ["LoginRequired", "Pages", "RelyingPartyWeb", "safe_return_to"]
+__all__ = ["ACCEPTED", "REFUSED", "LoginRequired", "Pages", "RelyingPartyWeb", "safe_return_to"]
 
 log = logging.getLogger("relying_party.web")
 
 _LOCAL = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
+#: Login outcomes counted beside the refusal codes of failed logins (:class:`Refusal`): the policy
+#: accepted the evidence, or did not (the "why not" page).
+ACCEPTED = "accepted"
+REFUSED = "refused"
+
+
+def _count(request: Request, outcome: str) -> None:
+    """Count a login's outcome in the app's ``ukid_logins_total`` (when the app has metrics)."""
+    metrics = metrics_of(request)
+    if metrics is not None:
+        metrics.login(outcome)
 
 
 class Pages(Protocol):
@@ -198,6 +215,7 @@ class RelyingPartyWeb:
                     step_up=form.get("step_up") == "yes",
                 )
             except LoginError as exc:
+                _count(request, exc.code)
                 return self._failed(request, policy, exc)
             response = RedirectResponse(location, status_code=303)
             if self.session(request) != handle:
@@ -211,8 +229,10 @@ class RelyingPartyWeb:
                 finished = await self.rp.finish(params, session=self.session(request))
             except LoginError as exc:
                 log.info("login refused (%s, %s): %s %s", exc.code, exc.check, exc.description, exc.detail)
+                _count(request, exc.code)
                 return self._failed(request, None, exc)
             result = finished.result
+            _count(request, ACCEPTED if result.accepted else REFUSED)
             handle = self.rp.store.keep_result(self.session(request), result, self.rp.config.session_lifetime)
             location = (
                 finished.return_to if result.accepted else f"{self.auth}/why-not?service={result.service}"

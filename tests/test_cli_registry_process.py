@@ -91,9 +91,9 @@ def dev_registry(tmp_path: Path) -> Iterator[str]:
     log = (tmp_path / "serve.err").read_text()
     assert "Traceback" not in log
     # uvicorn shuts down gracefully, then exits by the signal it was sent
-    assert (code, log.splitlines()[-2:]) == (
+    assert (code, [json.loads(line)["message"] for line in log.splitlines()[-2:]]) == (
         -signal.SIGTERM,
-        ["INFO:     Application shutdown complete.", f"INFO:     Finished server process [{process.pid}]"],
+        ["Application shutdown complete.", f"Finished server process [{process.pid}]"],
     )
 
 

@@ -4,7 +4,8 @@ All routes live under the path of the entity ID (``https://host/ta`` serves ``/t
 Errors are rendered by one set of handlers in the OpenID Federation format (§8.9): a typed
 :class:`FederationError` becomes ``{"error", "error_description"}`` with its status; a request
 FastAPI cannot route or parse becomes ``not_found`` / ``invalid_request``; anything unexpected is
-logged and answered ``server_error`` without internals.
+logged and answered ``server_error`` without internals. Every response carries an ``X-Request-ID``;
+``/metrics`` serves Prometheus metrics (:mod:`federation.service.observability`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 
 from federation.errors import FederationError
 from federation.http import FetchPolicy
+from federation.service.observability import ServiceMetrics, install_observability
 from federation.service.web import error_response, install_framework_error_handlers
 from trust_registry.endpoints import (
     admin_members,
@@ -120,4 +122,5 @@ def create_app(
 
     app.include_router(routes)
     pages.mount_assets(app, assets)
+    install_observability(app, ServiceMetrics(f"registry-{role}"), prefix=prefix)
     return app

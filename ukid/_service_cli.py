@@ -1,6 +1,7 @@
 """Pieces every ``ukid <service> serve | migrate`` command shares: reading settings with the options
 on top (invalid settings exit 2, naming the option and variable), listening on a port (a port in use
-is one line), opening the app (a service that cannot start exits 1 with the reason) and migrating.
+is one line), opening the app (a service that cannot start exits 1 with the reason), logging while it
+serves (JSON lines on stderr, one access line per request in place of uvicorn's) and migrating.
 
 The web stack is imported inside the functions that need it, so other ``ukid`` commands start fast.
 """
@@ -116,7 +117,10 @@ def open_app(build: Callable[[], FastAPI], what: str, startup_errors: tuple[type
         raise fail(str(exc)) from None
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise fail(f"cannot open the database: {reason}") from None
+        raise fail(
+            f"cannot open the database: {reason}: check the database URL (--database-url) and that the "
+            "database server is running and reachable"
+        ) from None
     except (OSError, ValueError) as exc:  # data directory not writable, unreadable pinned JWKS
         raise fail(f"cannot start the {what}: {exc}") from None
 
@@ -130,7 +134,8 @@ def serve(
     what: str,
     startup_errors: tuple[type[Exception], ...],
 ) -> None:
-    """Listen first (a port in use is reported before any work), build the app, print the banner, run."""
+    """Listen first (a port in use is reported before any work), build the app, print the banner, run
+    with every log line as JSON on stderr (:func:`federation.service.observability.configure_logging`)."""
     sock = listen(host, port)
     try:
         app = open_app(build, what, startup_errors)
@@ -138,7 +143,22 @@ def serve(
             typer.echo(line)
         import uvicorn  # noqa: PLC0415
 
-        config = uvicorn.Config(app, host=host, port=port, log_level="info", workers=1, lifespan="on")
+        from federation.service.observability import app_metrics, configure_logging  # noqa: PLC0415
+
+        metrics = app_metrics(app)
+        configure_logging(metrics.service if metrics is not None else what)
+        # the app logs one line per request (ukid.access): uvicorn's access log and its own logging
+        # configuration are off
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            workers=1,
+            lifespan="on",
+            access_log=False,
+            log_config=None,
+        )
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()

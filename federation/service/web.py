@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from federation.service.observability import current_request_id
+
 __all__ = [
     "DEFAULT_SECURITY_HEADERS",
     "SecurityHeaders",
@@ -89,4 +91,6 @@ def install_framework_error_handlers(
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         description = f"the {who} met an unexpected condition; it has been logged"
-        return error_response(500, "server_error", description, extra)
+        request_id = current_request_id()  # the error handler runs outside the observability middleware
+        found = {**extra, "X-Request-ID": request_id} if request_id else extra
+        return error_response(500, "server_error", description, found)

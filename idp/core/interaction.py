@@ -491,6 +491,7 @@ async def _issue(
         except IntegrityError:
             if attempt:  # pragma: no cover - lost two races in a row
                 raise
+    services.metrics.code_issued()
     return Redirect(
         response_location(
             request.redirect_uri, {"code": code, "state": request.state, "iss": services.config.issuer}

@@ -5,6 +5,9 @@ Used by the sign-in of an authorization (:mod:`idp.core.interaction`) and of the
 password, an unknown username and a locked account give the same answer. Failed passwords and codes
 are counted; the :data:`MAX_FAILURES`-th locks the account for :data:`LOCKOUT_SECONDS`, after which the
 count starts again, so a citizen can never be locked out for good.
+
+Each step's outcome is counted in the provider's ``ukid_logins_total`` (:data:`OUTCOMES`): what the
+citizen is never told (an unknown username, a lock) the operator sees.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ __all__ = [
     "MAX_FAILURES",
     "MAX_PASSWORD",
     "MAX_USERNAME",
+    "OUTCOMES",
     "PASSWORD_AMR",
     "PASSWORD_CREDENTIAL",
     "SECOND_FACTOR_AMR",
@@ -53,6 +57,18 @@ SECOND_FACTOR_AMR = ("pwd", "otp", "mfa")
 SECOND_FACTOR_CREDENTIAL = "Cl.Cm"
 #: How long after the password the code may be entered.
 SECOND_STEP_SECONDS = 5 * 60
+#: The outcomes counted: a session started; the password was right and a code must follow; an
+#: unknown (or unusable) username; a wrong password; a locked account (either step); a refused code.
+OUTCOMES = (
+    "success",
+    "code_required",
+    "unknown_account",
+    "bad_password",
+    "locked",
+    "code_wrong",
+    "code_reused",
+    "code_recovery_used",
+)
 
 
 @dataclass(frozen=True)
@@ -97,13 +113,16 @@ def check_password(services: IdpServices, username: str, password: str) -> Accou
     """
     username = username.strip()
     if not username or len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+        services.metrics.login("unknown_account")
         return SignInFailed(username[:MAX_USERNAME])
     account = services.accounts.by_username(username)
     matches = services.passwords.verify(account.password_hash if account else None, password)
     if account is None or account.locked(services.now()):
+        services.metrics.login("unknown_account" if account is None else "locked")
         return SignInFailed(username)
     if not matches:
         services.accounts.record_failure(account.id, limit=MAX_FAILURES, lockout=LOCKOUT_SECONDS)
+        services.metrics.login("bad_password")
         return SignInFailed(username)
     if not account.second_factor and (account.failed_logins or account.locked_until is not None):
         services.accounts.reset_failures(account.id)
@@ -147,14 +166,17 @@ def sign_in(
     if isinstance(checked, SignInFailed):
         return checked
     if checked.second_factor:
+        services.metrics.login("code_required")
         return SecondStep(checked)
-    return start_session(
+    signed_in = start_session(
         services,
         checked,
         second_factor=False,
         interaction_id=interaction.id if interaction is not None else None,
         previous_session=previous_session,
     )
+    services.metrics.login("success")
+    return signed_in
 
 
 def second_step(
@@ -177,17 +199,21 @@ def second_step(
             "second_step", "Two-step sign-in is no longer set up for this account: sign in again."
         )
     if account.locked(now):
+        services.metrics.login("locked")
         return CodeRefused("locked")
     refusal = totp.spend(services.accounts, account, code, now)
     if refusal is not None:
         services.accounts.record_failure(account.id, limit=MAX_FAILURES, lockout=LOCKOUT_SECONDS)
+        services.metrics.login(f"code_{refusal}")
         return CodeRefused(refusal)
     if account.failed_logins or account.locked_until is not None:
         services.accounts.reset_failures(account.id)
-    return start_session(
+    signed_in = start_session(
         services,
         account,
         second_factor=True,
         interaction_id=interaction_id,
         previous_session=previous_session,
     )
+    services.metrics.login("success")
+    return signed_in

@@ -5,7 +5,8 @@ Each sample is a module (:mod:`relying_party.services.council`, :mod:`relying_pa
 providing its ``policies()``, its own ``MIGRATIONS`` (its tables, beside the library's) and
 ``install(app, services)``, which adds its pages and the library's router. Every response carries
 the anti-framing and no-sniff headers; what the framework rejects is answered in the OAuth error
-format; ``/healthz`` and ``/readyz`` are for orchestrators.
+format; ``/healthz`` and ``/readyz`` are for orchestrators, ``/metrics`` for Prometheus
+(:mod:`federation.service.observability`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fastapi.responses import JSONResponse, Response
 
 from federation.http import FetchPolicy
 from federation.service.database import Migrations
+from federation.service.observability import ServiceMetrics, install_observability
 from federation.service.web import SecurityHeaders, install_framework_error_handlers
 from relying_party.core.policy import ServicePolicy
 from relying_party.services.wiring import RpServices, open_services
@@ -91,4 +93,5 @@ def create_app(
     sample.install(app, services)
     install_framework_error_handlers(app, log=log, who="service")
     app.add_middleware(SecurityHeaders)
+    install_observability(app, ServiceMetrics(settings.service), prefix=prefix)
     return app
