@@ -181,9 +181,13 @@ def open_services(
         secure_cookies=not settings.development,
         homepage_uri=settings.entity_id,
     )
-    federation_keys = _keys(settings.key_directory / "federation", settings.generate_keys)
-    protocol_keys = _keys(settings.key_directory / "ES256", settings.generate_keys)
-    engine = _engine(settings, [MIGRATIONS, *migrations])
+    engine = _engine(settings, [MIGRATIONS, *migrations])  # first: an unreachable store writes no keys
+    try:
+        federation_keys = _keys(settings.key_directory / "federation", settings.generate_keys)
+        protocol_keys = _keys(settings.key_directory / "ES256", settings.generate_keys)
+    except StartupError:
+        engine.dispose()
+        raise
     http = http_client or httpx.AsyncClient(follow_redirects=False, trust_env=False)
     policy = fetch_policy or (FetchPolicy.development() if settings.development else FetchPolicy())
     fetcher = FederationFetcher(policy, client=http)
