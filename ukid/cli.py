@@ -16,6 +16,7 @@ from schemas.catalog import UnknownSchemaError, entry
 from schemas.check import check_file, format_result
 from schemas.export import default_json_dir, export_json_schemas, stale_json_schemas
 from schemas.spec import default_spec_path, render_spec
+from ukid.check.cli import build_check_app
 from ukid.federation_cli import build_federation_app
 from ukid.idp_cli import build_idp_app
 from ukid.keys_cli import build_keys_app
@@ -117,6 +118,7 @@ def build_app() -> typer.Typer:
     schemas_app.command("spec")(_spec)
     app.add_typer(schemas_app, name="schemas")
     app.add_typer(build_federation_app(), name="federation")
+    app.add_typer(build_check_app(), name="check")
     app.add_typer(build_keys_app(), name="keys")
     app.add_typer(build_registry_app(), name="registry")
     app.add_typer(build_idp_app(), name="idp")

@@ -76,7 +76,7 @@ def _check_name(exc: FederationError) -> str:
     return exc.check.value if exc.check is not None else exc.error
 
 
-def _entity_id_problem(value: str, dev: bool) -> str | None:
+def entity_id_problem(value: str, dev: bool) -> str | None:
     """Why ``value`` is not an entity identifier we may fetch (§1.2: an https URL, no query/fragment)."""
     if any(ch.isspace() or not ch.isprintable() for ch in value):
         return f"{value!r} contains whitespace or control characters"
@@ -331,7 +331,7 @@ def _resolve_command(
     if not anchors:
         raise _usage_error("--anchor", "at least one trust anchor is needed")
     for option, value in (("ENTITY_ID", entity_id), *(("--anchor", a) for a in anchors)):
-        problem = _entity_id_problem(value, dev)
+        problem = entity_id_problem(value, dev)
         if problem is not None:
             raise _usage_error(option, problem)
     files = list(anchor_jwks or [])

@@ -1,0 +1,1 @@
+"""``ukid check``: conformance checks of federation members against this federation's profile."""

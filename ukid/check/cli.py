@@ -1,0 +1,175 @@
+"""``ukid check``: conformance checks with a terminal report and JSON, JUnit XML and HTML files.
+
+``ukid check entity URL --trust-anchor TA`` runs :func:`ukid.check.entity.entity_cases`. A line is
+printed as each case finishes, then a table. Exit status: 0 when no case failed (skips allowed),
+1 when any case failed, 2 for a usage error (bad option values, an unreadable key file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from federation.http import FederationFetcher, FetchPolicy
+from federation.statements import Jwks
+from ukid.check.cases import Result, run_suite, summarise
+from ukid.check.entity import EntityContext, entity_cases
+from ukid.check.report import (
+    ReportInfo,
+    html_report,
+    json_report,
+    junit_report,
+    progress_lines,
+    terminal_table,
+)
+from ukid.federation_cli import entity_id_problem
+
+__all__ = ["build_check_app"]
+
+
+def _echo(line: str) -> None:
+    typer.echo(line)
+
+
+def _usage_error(option: str, message: str) -> typer.Exit:
+    typer.echo(f"Error: {option}: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _load_jwks(path: Path) -> Jwks:
+    """The pinned anchor keys in ``path``; ``typer.Exit(2)`` on a bad file."""
+    option = "--trust-anchor-jwks"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _usage_error(option, f"cannot read {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _usage_error(option, f"{path} is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise _usage_error(option, f"{path} is not a JWK set (a JSON object with 'keys')")
+    try:
+        return Jwks.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "jwks"
+        raise _usage_error(option, f"{path} is not a public JWK set: {where}: {first['msg']}") from None
+
+
+def _write(path: Path | None, option: str, text: str) -> None:
+    if path is None:
+        return
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        typer.echo(f"Error: {option}: cannot write {path}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"wrote {path}")
+
+
+async def _run_entity(context: EntityContext, deadline: float) -> list[Result]:
+    count = [0]
+
+    def show(result: Result) -> None:
+        count[0] += 1
+        for line in progress_lines(count[0], result):
+            _echo(line)
+
+    async with context.fetcher:
+        return await run_suite(entity_cases(), context, on_result=show, deadline=deadline)
+
+
+def _entity_command(
+    url: Annotated[
+        str,
+        typer.Argument(
+            metavar="URL", help="Entity ID (https URL) of the entity to check.", show_default=False
+        ),
+    ],
+    *,
+    trust_anchor: Annotated[
+        str,
+        typer.Option(
+            "--trust-anchor", help="Entity ID of the federation's trust anchor.", show_default=False
+        ),
+    ],
+    trust_anchor_jwks: Annotated[
+        Path | None,
+        typer.Option(
+            "--trust-anchor-jwks",
+            help="JWKS file pinning the anchor's keys (default: trust its own configuration on first use).",
+            show_default=False,
+        ),
+    ] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write a JSON report to FILE.")] = None,
+    junit_file: Annotated[
+        Path | None, typer.Option("--junit", help="Write a JUnit XML report to FILE.")
+    ] = None,
+    html_file: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
+    ] = None,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Development federation: allow plain http to localhost.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Overall deadline per HTTP fetch, seconds.")
+    ] = 10.0,
+) -> None:
+    """Check an entity's configuration, trust chain, trust marks and metadata against the profile."""
+    for option, value in (("URL", url), ("--trust-anchor", trust_anchor)):
+        problem = entity_id_problem(value, dev=True)
+        if problem is not None:
+            raise _usage_error(option, problem)
+    if trust_anchor.startswith("http:") and not dev:
+        raise _usage_error(
+            "--trust-anchor", f"{trust_anchor} is plain http: pass --dev for a local federation"
+        )
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise _usage_error("--timeout", "must be a positive number of seconds")
+    pinned = _load_jwks(trust_anchor_jwks) if trust_anchor_jwks is not None else None
+    base = FetchPolicy.development() if dev else FetchPolicy()
+    policy = replace(
+        base, connect_timeout=min(3.0, timeout), read_timeout=min(5.0, timeout), total_timeout=timeout
+    )
+    context = EntityContext(
+        entity_id=url,
+        trust_anchor=trust_anchor,
+        fetcher=FederationFetcher(policy),
+        anchor_jwks=pinned,
+        dev=dev,
+    )
+    details = {
+        "Trust anchor": trust_anchor,
+        "Anchor keys": "pinned (--trust-anchor-jwks)" if pinned else "trust on first use",
+        "Federation": "development (--dev)" if dev else "production",
+    }
+    info = ReportInfo("ukid check entity", url, time.time(), details)
+    _echo(
+        f"Checking {url} against trust anchor {trust_anchor}" + (" (development federation)" if dev else "")
+    )
+    results = asyncio.run(_run_entity(context, deadline=timeout * 8))
+    _echo("")
+    for line in terminal_table(results):
+        _echo(line)
+    _write(json_file, "--json", json.dumps(json_report(results, info), indent=2) + "\n")
+    _write(junit_file, "--junit", junit_report(results, info))
+    _write(html_file, "--html", html_report(results, info))
+    if not summarise(results).ok:
+        raise typer.Exit(1)
+
+
+def build_check_app() -> typer.Typer:
+    """The ``ukid check`` sub-application."""
+    app = typer.Typer(
+        help="Conformance checks against this federation's profile (JSON, JUnit XML, HTML reports).",
+        no_args_is_help=True,
+    )
+    app.command("entity")(_entity_command)
+    return app
