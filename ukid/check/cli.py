@@ -1,6 +1,7 @@
 """``ukid check``: conformance checks with a terminal report and JSON, JUnit XML and HTML files.
 
-``ukid check entity URL --trust-anchor TA`` runs :func:`ukid.check.entity.entity_cases`. A line is
+``ukid check entity URL --trust-anchor TA`` runs :func:`ukid.check.entity.entity_cases`;
+``ukid check idp URL [--trust-anchor TA]`` runs :func:`ukid.check.idp.idp_cases`. A line is
 printed as each case finishes, then a table. Exit status: 0 when no case failed (skips allowed),
 1 when any case failed, 2 for a usage error (bad option values, an unreadable key file).
 """
@@ -11,17 +12,19 @@ import asyncio
 import json
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
 
 from federation.http import FederationFetcher, FetchPolicy
 from federation.statements import Jwks
-from ukid.check.cases import Result, run_suite, summarise
+from ukid.check.cases import Case, CaseGroup, Result, run_suite, summarise
 from ukid.check.entity import EntityContext, entity_cases
+from ukid.check.idp import IdpContext, idp_cases
 from ukid.check.report import (
     ReportInfo,
     html_report,
@@ -33,6 +36,8 @@ from ukid.check.report import (
 from ukid.federation_cli import entity_id_problem
 
 __all__ = ["build_check_app"]
+
+C = TypeVar("C")
 
 
 def _echo(line: str) -> None:
@@ -74,7 +79,9 @@ def _write(path: Path | None, option: str, text: str) -> None:
     typer.echo(f"wrote {path}")
 
 
-async def _run_entity(context: EntityContext, deadline: float) -> list[Result]:
+async def _run(
+    items: Sequence[Case[C] | CaseGroup[C]], context: C, fetcher: FederationFetcher, deadline: float
+) -> list[Result]:
     count = [0]
 
     def show(result: Result) -> None:
@@ -82,8 +89,37 @@ async def _run_entity(context: EntityContext, deadline: float) -> list[Result]:
         for line in progress_lines(count[0], result):
             _echo(line)
 
-    async with context.fetcher:
-        return await run_suite(entity_cases(), context, on_result=show, deadline=deadline)
+    async with fetcher:
+        return await run_suite(items, context, on_result=show, deadline=deadline)
+
+
+def _fetcher(dev: bool, timeout: float) -> FederationFetcher:
+    """A fetcher whose timeouts fit ``--timeout`` (plain http allowed with ``--dev``)."""
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise _usage_error("--timeout", "must be a positive number of seconds")
+    base = FetchPolicy.development() if dev else FetchPolicy()
+    policy = replace(
+        base, connect_timeout=min(3.0, timeout), read_timeout=min(5.0, timeout), total_timeout=timeout
+    )
+    return FederationFetcher(policy)
+
+
+def _report(
+    results: list[Result],
+    info: ReportInfo,
+    json_file: Path | None,
+    junit_file: Path | None,
+    html_file: Path | None,
+) -> None:
+    """The table, the report files; exit 1 when a case failed."""
+    _echo("")
+    for line in terminal_table(results):
+        _echo(line)
+    _write(json_file, "--json", json.dumps(json_report(results, info), indent=2) + "\n")
+    _write(junit_file, "--junit", junit_report(results, info))
+    _write(html_file, "--html", html_report(results, info))
+    if not summarise(results).ok:
+        raise typer.Exit(1)
 
 
 def _entity_command(
@@ -131,19 +167,10 @@ def _entity_command(
         raise _usage_error(
             "--trust-anchor", f"{trust_anchor} is plain http: pass --dev for a local federation"
         )
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise _usage_error("--timeout", "must be a positive number of seconds")
+    fetcher = _fetcher(dev, timeout)
     pinned = _load_jwks(trust_anchor_jwks) if trust_anchor_jwks is not None else None
-    base = FetchPolicy.development() if dev else FetchPolicy()
-    policy = replace(
-        base, connect_timeout=min(3.0, timeout), read_timeout=min(5.0, timeout), total_timeout=timeout
-    )
     context = EntityContext(
-        entity_id=url,
-        trust_anchor=trust_anchor,
-        fetcher=FederationFetcher(policy),
-        anchor_jwks=pinned,
-        dev=dev,
+        entity_id=url, trust_anchor=trust_anchor, fetcher=fetcher, anchor_jwks=pinned, dev=dev
     )
     details = {
         "Trust anchor": trust_anchor,
@@ -154,15 +181,77 @@ def _entity_command(
     _echo(
         f"Checking {url} against trust anchor {trust_anchor}" + (" (development federation)" if dev else "")
     )
-    results = asyncio.run(_run_entity(context, deadline=timeout * 8))
-    _echo("")
-    for line in terminal_table(results):
-        _echo(line)
-    _write(json_file, "--json", json.dumps(json_report(results, info), indent=2) + "\n")
-    _write(junit_file, "--junit", junit_report(results, info))
-    _write(html_file, "--html", html_report(results, info))
-    if not summarise(results).ok:
-        raise typer.Exit(1)
+    results = asyncio.run(_run(entity_cases(), context, fetcher, deadline=timeout * 8))
+    _report(results, info, json_file, junit_file, html_file)
+
+
+def _idp_command(
+    url: Annotated[
+        str, typer.Argument(metavar="URL", help="Issuer (https URL) of the provider.", show_default=False)
+    ],
+    *,
+    trust_anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--trust-anchor",
+            help="Trust anchor: also run the entity cases and compare the federation metadata.",
+            show_default=False,
+        ),
+    ] = None,
+    trust_anchor_jwks: Annotated[
+        Path | None,
+        typer.Option("--trust-anchor-jwks", help="JWKS file pinning the anchor's keys.", show_default=False),
+    ] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write a JSON report to FILE.")] = None,
+    junit_file: Annotated[
+        Path | None, typer.Option("--junit", help="Write a JUnit XML report to FILE.")
+    ] = None,
+    html_file: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
+    ] = None,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Development federation: allow plain http to localhost.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Overall deadline per HTTP fetch, seconds.")
+    ] = 10.0,
+) -> None:
+    """Check a provider's discovery document, JWK set, identity assurance and Vectors of Trust metadata."""
+    problem = entity_id_problem(url, dev=True)
+    if problem is not None:
+        raise _usage_error("URL", problem)
+    if trust_anchor is not None:
+        problem = entity_id_problem(trust_anchor, dev=True)
+        if problem is not None:
+            raise _usage_error("--trust-anchor", problem)
+        if trust_anchor.startswith("http:") and not dev:
+            raise _usage_error(
+                "--trust-anchor", f"{trust_anchor} is plain http: pass --dev for a local federation"
+            )
+    elif trust_anchor_jwks is not None:
+        raise _usage_error("--trust-anchor-jwks", "needs --trust-anchor")
+    fetcher = _fetcher(dev, timeout)
+    pinned = _load_jwks(trust_anchor_jwks) if trust_anchor_jwks is not None else None
+    entity = (
+        EntityContext(entity_id=url, trust_anchor=trust_anchor, fetcher=fetcher, anchor_jwks=pinned, dev=dev)
+        if trust_anchor is not None
+        else None
+    )
+    context = IdpContext(issuer=url, fetcher=fetcher, dev=dev, entity=entity)
+    details = {
+        "Trust anchor": trust_anchor or "none (federation cases skipped)",
+        "Federation": "development (--dev)" if dev else "production",
+    }
+    if trust_anchor is not None:
+        details["Anchor keys"] = "pinned (--trust-anchor-jwks)" if pinned else "trust on first use"
+    info = ReportInfo("ukid check idp", url, time.time(), details)
+    _echo(
+        f"Checking provider {url}"
+        + (f" in the federation of {trust_anchor}" if trust_anchor else "")
+        + (" (development federation)" if dev else "")
+    )
+    results = asyncio.run(_run(idp_cases(federation=entity is not None), context, fetcher, timeout * 8))
+    _report(results, info, json_file, junit_file, html_file)
 
 
 def build_check_app() -> typer.Typer:
@@ -172,4 +261,5 @@ def build_check_app() -> typer.Typer:
         no_args_is_help=True,
     )
     app.command("entity")(_entity_command)
+    app.command("idp")(_idp_command)
     return app

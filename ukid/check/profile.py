@@ -23,9 +23,14 @@ __all__ = [
     "PROTOCOL_ALGORITHMS",
     "Problem",
     "algorithm_problems",
+    "assurance_problems",
+    "client_auth_problems",
     "federation_entity_problems",
+    "pkce_problems",
     "provider_problems",
+    "registration_problems",
     "relying_party_problems",
+    "request_problems",
     "url_problem",
     "url_problems",
 ]
@@ -139,17 +144,54 @@ def provider_problems(md: Mapping[str, Any], entity_id: str) -> list[Problem]:
         problems.append(
             (f"{etype}.response_types_supported lacks code", "Support the authorization code flow.")
         )
+    problems += pkce_problems(md, etype)
+    problems += client_auth_problems(md, etype)
+    problems += registration_problems(md, etype)
+    if md.get("verified_claims_supported") is True:
+        problems += assurance_problems(md, etype)
+    return problems
+
+
+def pkce_problems(md: Mapping[str, Any], etype: str = "openid_provider") -> list[Problem]:
+    """PKCE ``S256`` is advertised (RFC 7636 §4.2)."""
     if "S256" not in _strings(md.get("code_challenge_methods_supported")):
-        problems.append(
+        return [
             (f"{etype}.code_challenge_methods_supported lacks S256 (PKCE)", "Support and publish PKCE S256.")
-        )
+        ]
+    return []
+
+
+def client_auth_problems(md: Mapping[str, Any], etype: str = "openid_provider") -> list[Problem]:
+    """``private_key_jwt`` client authentication is accepted (RFC 7523)."""
     if "private_key_jwt" not in _strings(md.get("token_endpoint_auth_methods_supported")):
-        problems.append(
+        return [
             (
                 f"{etype}.token_endpoint_auth_methods_supported lacks private_key_jwt",
                 "Accept private_key_jwt client authentication (RFC 7523).",
             )
-        )
+        ]
+    return []
+
+
+def request_problems(md: Mapping[str, Any], etype: str = "openid_provider") -> list[Problem]:
+    """Automatic registration needs a signed request object or PAR (OpenID Federation 1.0 §12.1.1)."""
+    if (
+        md.get("request_parameter_supported") is not True
+        and "pushed_authorization_request_endpoint" not in md
+    ):
+        return [
+            (
+                f"{etype}: automatic registration needs request_parameter_supported true or a "
+                "pushed_authorization_request_endpoint",
+                "Accept signed request objects or pushed authorization requests (§12.1.1).",
+            )
+        ]
+    return []
+
+
+def registration_problems(md: Mapping[str, Any], etype: str = "openid_provider") -> list[Problem]:
+    """Automatic registration offered (§12.1) with its request rule; explicit needs its endpoint (§12.2)."""
+    problems: list[Problem] = []
     types = _strings(md.get("client_registration_types_supported"))
     if "automatic" not in types:
         problems.append(
@@ -158,17 +200,8 @@ def provider_problems(md: Mapping[str, Any], entity_id: str) -> list[Problem]:
                 "Support automatic registration (OpenID Federation 1.0 §12.1).",
             )
         )
-    elif (
-        md.get("request_parameter_supported") is not True
-        and "pushed_authorization_request_endpoint" not in md
-    ):
-        problems.append(
-            (
-                f"{etype}: automatic registration needs request_parameter_supported true or a "
-                "pushed_authorization_request_endpoint",
-                "Accept signed request objects or pushed authorization requests (§12.1.1).",
-            )
-        )
+    else:
+        problems += request_problems(md, etype)
     if "explicit" in types and "federation_registration_endpoint" not in md:
         problems.append(
             (
@@ -176,21 +209,26 @@ def provider_problems(md: Mapping[str, Any], entity_id: str) -> list[Problem]:
                 "Publish federation_registration_endpoint (§12.2).",
             )
         )
-    if md.get("verified_claims_supported") is True:
-        if "uk_diatf" not in _strings(md.get("trust_frameworks_supported")):
-            problems.append(
-                (
-                    f"{etype}.trust_frameworks_supported lacks uk_diatf",
-                    "List uk_diatf in trust_frameworks_supported.",
-                )
+    return problems
+
+
+def assurance_problems(md: Mapping[str, Any], etype: str = "openid_provider") -> list[Problem]:
+    """A ``verified_claims`` provider lists ``uk_diatf`` and the claims it verifies (IA §8)."""
+    problems: list[Problem] = []
+    if "uk_diatf" not in _strings(md.get("trust_frameworks_supported")):
+        problems.append(
+            (
+                f"{etype}.trust_frameworks_supported lacks uk_diatf",
+                "List uk_diatf in trust_frameworks_supported.",
             )
-        if not _strings(md.get("claims_in_verified_claims_supported")):
-            problems.append(
-                (
-                    f"{etype}.claims_in_verified_claims_supported is missing or empty",
-                    "List the claims the provider can verify (Identity Assurance §8).",
-                )
+        )
+    if not _strings(md.get("claims_in_verified_claims_supported")):
+        problems.append(
+            (
+                f"{etype}.claims_in_verified_claims_supported is missing or empty",
+                "List the claims the provider can verify (Identity Assurance §8).",
             )
+        )
     return problems
 
 
