@@ -41,7 +41,6 @@ __all__ = [
     "media_type",
     "sign_jwt",
     "verify_jws",
-    "verify_jws_fast",
     "verify_jwt",
 ]
 
@@ -208,7 +207,30 @@ def verify_jws(
     The same checks as :func:`verify_jwt`, for JWTs outside the federation's own kinds: ID tokens
     and client assertions (RFC 7523), whose ``typ`` is ``JWT`` or absent. With ``require_kid``
     false, a JWS without ``kid`` is tried against each key of ``keys`` that matches its ``alg``.
+
+    A compact JWS whose header has only ``alg`` (ES256, ES384 or ES512, allowed), ``typ`` and ``kid``
+    (naming an EC key joserfc accepts for ``alg``), within joserfc's size limits and in strict
+    base64url, has its signature (RFC 7518 §3.4: ``r`` then ``s``, each the curve's size) checked with
+    ``cryptography`` directly, the key's public key cached per key object: a third of joserfc's
+    overhead. Every other token, and every refusal but a signature that does not verify, is decided
+    by joserfc (:func:`_verify_jws_joserfc`), with the same results and refusals.
     """
+    if require_kid:
+        verified = _verify_ec(token, keys, typs, (policy.algorithms if policy else DEFAULT_ALGORITHMS))
+        if verified is not None:
+            return verified
+    return _verify_jws_joserfc(token, keys, typs, policy=policy, require_kid=require_kid)
+
+
+def _verify_jws_joserfc(
+    token: str,
+    keys: KeySet,
+    typs: Collection[str | None],
+    *,
+    policy: AlgorithmPolicy | None,
+    require_kid: bool,
+) -> VerifiedJwt:
+    """:func:`verify_jws` through joserfc: every check, and every refusal's words."""
     allowed = (policy or AlgorithmPolicy()).algorithms
     header, claims = decode_unverified(token)
     found_typ = header.get("typ")
@@ -258,7 +280,7 @@ def _check_signature(
     return VerifiedJwt(header=header, claims=claims, kid=kid, key=key)
 
 
-# -- the same verification, faster for ECDSA --------------------------------------------------------
+# -- the ECDSA fast path of verify_jws --------------------------------------------------------
 _EC_HASHES: Mapping[str, type[hashes.HashAlgorithm]] = {
     "ES256": hashes.SHA256,
     "ES384": hashes.SHA384,
@@ -283,7 +305,7 @@ _VERIFIERS: dict[tuple[int, str], tuple[weakref.ref[ECKey], _EcVerifier | None]]
 
 def _build_verifier(key: ECKey, alg: str) -> _EcVerifier | None:
     """The verifier, or None when joserfc would refuse the key for ``alg`` (type, curve, ``use``,
-    ``alg``, ``key_ops``): such a key is left to :func:`verify_jws`, which says why."""
+    ``alg``, ``key_ops``): such a key is left to joserfc, which says why."""
     if not key_matches_alg(key, alg):
         return None
     try:
@@ -315,7 +337,7 @@ def _ec_verifier(key: ECKey, alg: str) -> _EcVerifier | None:
 @functools.lru_cache(maxsize=64)
 def _fast_header(segment: str) -> dict[str, Any] | None:
     """The JWS header of the fast path, decoded once per distinct segment (a signer's tokens share
-    one), or None (left to :func:`verify_jws`). Callers get a copy (the cached dict is never exposed)."""
+    one), or None (left to joserfc). Callers get a copy (the cached dict is never exposed)."""
     try:  # joserfc's strict base64url (no padding, canonical last character)
         header = json.loads(urlsafe_b64decode(segment.encode()))
     except ValueError:  # binascii.Error, UnicodeDecodeError and JSONDecodeError are ValueErrors
@@ -328,8 +350,8 @@ def _fast_header(segment: str) -> dict[str, Any] | None:
 def _verify_ec(
     token: object, keys: KeySet, typs: Collection[str | None], allowed: tuple[str, ...]
 ) -> VerifiedJwt | None:
-    """The fast path of :func:`verify_jws_fast`: the verified JWT, ``InvalidJwt`` for a signature
-    that does not verify, or None for any token it does not handle (left to :func:`verify_jws`)."""
+    """The fast path of :func:`verify_jws`: the verified JWT, ``InvalidJwt`` for a signature
+    that does not verify, or None for any token it does not handle (left to joserfc)."""
     if not isinstance(token, str) or not token.isascii():
         return None
     parts = token.split(".")
@@ -391,28 +413,3 @@ def _verify_ec(
         else:
             return VerifiedJwt(header=header, claims=claims, kid=kid, key=key)
     raise InvalidJwt(f"signature does not verify with key {kid!r}", check=Check.SIGNATURE)
-
-
-def verify_jws_fast(
-    token: str,
-    keys: KeySet,
-    typs: Collection[str | None],
-    *,
-    policy: AlgorithmPolicy | None = None,
-    require_kid: bool = True,
-) -> VerifiedJwt:
-    """:func:`verify_jws`, with the same checks, result and refusals, and a third of its overhead
-    around an ECDSA signature check.
-
-    A compact JWS whose header has only ``alg`` (ES256, ES384 or ES512, allowed), ``typ`` (one of
-    ``typs``) and ``kid`` (naming an EC key of ``keys`` that joserfc accepts for ``alg``), all three
-    within joserfc's size limits and in strict base64url, has its signature (RFC 7518 §3.4: ``r``
-    then ``s``, each the curve's size) checked with ``cryptography`` directly, with the key's public
-    key and checks cached per key object. Any other token, and every refusal but a signature that
-    does not verify, goes to :func:`verify_jws`, which decides.
-    """
-    if require_kid:
-        verified = _verify_ec(token, keys, typs, (policy.algorithms if policy else DEFAULT_ALGORITHMS))
-        if verified is not None:
-            return verified
-    return verify_jws(token, keys, typs, policy=policy, require_kid=require_kid)

@@ -3,8 +3,8 @@
 In order, each failure a :class:`LoginError` (``invalid_id_token``) whose ``check`` names the step:
 
 1. the JWS: ``typ`` ``JWT`` or absent, ``alg`` in the allow-list (never ``none`` or HMAC), ``kid``
-   among the provider's keys, signature (``federation.jose.verify_jws_fast``: the checks and
-   refusals of ``verify_jws``, ECDSA checked with ``cryptography`` directly) - checks ``format``,
+   among the provider's keys, signature (``federation.jose.verify_jws``, ECDSA checked with
+   ``cryptography`` directly) - checks ``format``,
    ``typ``, ``alg``, ``jws_crit``, ``kid``, ``signature``;
 2. the claims (Core §3.1.3.7 steps 2-11), checked here: ``iss`` exactly the provider's issuer,
    ``aud`` containing the client ID (a string or an array of strings) and no other audience unless
@@ -31,7 +31,7 @@ from typing import Any
 from joserfc.jwk import KeySet
 
 from federation.errors import InvalidJwt
-from federation.jose import AlgorithmPolicy, verify_jws_fast
+from federation.jose import AlgorithmPolicy, verify_jws
 from relying_party.core.errors import LoginError, Refusal
 from schemas.vot import (
     Trustmark,
@@ -143,7 +143,7 @@ def _policy(algorithms: tuple[str, ...]) -> AlgorithmPolicy:
 def validate_id_token(token: str, keys: KeySet, expected: Expected, *, now: float) -> dict[str, Any]:
     """The ID token's claims after steps 1 and 2 of the module documentation, or :class:`LoginError`."""
     try:
-        verified = verify_jws_fast(token, keys, ("JWT", None), policy=_policy(expected.algorithms))
+        verified = verify_jws(token, keys, ("JWT", None), policy=_policy(expected.algorithms))
     except InvalidJwt as exc:
         raise _refuse(exc.check.value if exc.check else "signature", exc.description) from exc
     _check_claims(verified.claims, verified.header, expected, now)
