@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +30,6 @@ from relying_party.core.result import (
     Decision,
     Failure,
     LoginResult,
-    ProviderInfo,
     StepUp,
     describe_evidence,
 )
@@ -114,33 +112,6 @@ def parse_verified_claims(sources: Sequence[Mapping[str, Any]]) -> tuple[list[Ve
     return [element for _, element in parsed], unknown
 
 
-#: id of a Provider -> (weak reference to it, its ProviderInfo): both frozen, so built once per provider.
-_PROVIDER_INFO: dict[int, tuple[weakref.ref[Provider], ProviderInfo]] = {}
-
-
-def _provider_info(provider: Provider) -> ProviderInfo:
-    ident = id(provider)
-    entry = _PROVIDER_INFO.get(ident)
-    if entry is not None and entry[0]() is provider:
-        return entry[1]
-    info = ProviderInfo(
-        issuer=provider.issuer,
-        name=provider.name,
-        kind=provider.kind,
-        trust_chain=provider.path,
-        trust_anchor=provider.trust_anchor,
-        certificate_id=provider.certification.certificate_id if provider.certification else None,
-        certified_levels=tuple(sorted(lv.value for lv in provider.levels)),
-    )
-
-    def forget(ref: weakref.ref[Provider]) -> None:
-        if _PROVIDER_INFO.get(ident, (None, None))[0] is ref:
-            _PROVIDER_INFO.pop(ident, None)
-
-    _PROVIDER_INFO[ident] = (weakref.ref(provider, forget), info)
-    return info
-
-
 def _step_up(policy: ServicePolicy, decision: PolicyDecision, failures: Sequence[Failure]) -> StepUp | None:
     codes = {f.code for f in failures}
     if codes & {c.value for c in _RAISE_LEVEL}:
@@ -220,7 +191,7 @@ def evaluate(
     return LoginResult(
         service=policy.name,
         subject=str(id_claims["sub"]),
-        provider=_provider_info(provider),
+        provider=provider.info,
         decision=Decision(
             accepted=not failures,
             level=decision.level,

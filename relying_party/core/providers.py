@@ -21,6 +21,7 @@ A resolved provider is kept ``provider_cache_seconds`` and never past its chain'
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -48,6 +49,7 @@ from federation.trust_chain import TrustAnchor, TrustChain
 from federation.trust_marks import verify_in_federation
 from relying_party.core.config import RpConfig, StaticProvider
 from relying_party.core.errors import LoginError, Refusal
+from relying_party.core.result import ProviderInfo
 from schemas.gpg45 import LevelOfConfidence
 from schemas.records import CertificationRecord, CertifiedIdspTrustMark
 from schemas.vot import Trustmark
@@ -86,6 +88,19 @@ class Provider:
     def path(self) -> tuple[str, ...]:
         """Entity IDs from the provider up to the trust anchor."""
         return self.chain.path if self.chain else ()
+
+    @functools.cached_property
+    def info(self) -> ProviderInfo:
+        """What a login result records of this provider (built once: the provider is immutable)."""
+        return ProviderInfo(
+            issuer=self.issuer,
+            name=self.name,
+            kind=self.kind,
+            trust_chain=self.path,
+            trust_anchor=self.trust_anchor,
+            certificate_id=self.certification.certificate_id if self.certification else None,
+            certified_levels=tuple(sorted(level.value for level in self.levels)),
+        )
 
     def covers(self, level: LevelOfConfidence) -> bool:
         """True if the provider is certified (or, for a static one, configured) for ``level``."""
