@@ -93,8 +93,8 @@ class _Mark:
 
 
 class Onboarding:
-    """Onboards the federation ``ids`` (entity ID by service key) with ``client``; ``say`` reports
-    each change made."""
+    """Onboards the federation ``ids`` (entity ID by service key) with ``client`` and the registries'
+    admin ``token`` (the development one by default); ``say`` reports each change made."""
 
     def __init__(
         self,
@@ -103,22 +103,29 @@ class Onboarding:
         *,
         say: Callable[[str], None] = lambda _line: None,
         clock: Callable[[], float] = time.time,
+        token: str = DEV_ADMIN_TOKEN,
     ) -> None:
         self.ids = ids
         self.client = client
+        self.token = token
         self.say = say
         self.clock = clock
 
     # -- HTTP ----------------------------------------------------------------------------------------
     def admin(self, method: str, registry: str, path: str, *, body: Any = None, params: Any = None) -> Any:
-        """A call to ``registry``'s admin API with the development token; :class:`UpError` on refusal."""
+        """A call to ``registry``'s admin API; :class:`UpError` on refusal, naming the token on 401/403."""
         url = f"{registry}/admin{path}"
         try:
             response = self.client.request(
-                method, url, json=body, params=params, headers={"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"}
+                method, url, json=body, params=params, headers={"Authorization": f"Bearer {self.token}"}
             )
         except httpx.HTTPError as exc:
             raise UpError(f"onboarding: {method} {url} failed: {exc}") from None
+        if response.status_code in (401, 403):
+            raise UpError(
+                f"onboarding: {registry} refused the admin token ({response.status_code}): pass the token "
+                "in its admin_tokens (UKID_REGISTRY_ADMIN_TOKEN or --token)"
+            )
         if response.status_code not in (200, 201):
             raise UpError(
                 f"onboarding: {method} {url} answered {response.status_code}: {response.text[:300]}"

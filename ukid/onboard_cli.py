@@ -13,7 +13,7 @@ or the marks are not published in time; 2 for bad options.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
 import typer
@@ -28,34 +28,6 @@ __all__ = ["onboard"]
 
 _DEFAULTS = entity_ids(Ports())
 _TITLES = {s.key: s.title for s in SERVICES}
-
-
-class _TokenOnboarding(Onboarding):
-    """:class:`Onboarding` with the registries' configured admin token instead of the development one."""
-
-    def __init__(self, ids: dict[str, str], client: httpx.Client, token: str) -> None:
-        super().__init__(ids, client, say=lambda line: typer.echo(f"  {line}"))
-        self.token = token
-
-    def admin(self, method: str, registry: str, path: str, *, body: Any = None, params: Any = None) -> Any:
-        """A call to ``registry``'s admin API; :class:`UpError` on refusal, naming the token on 401/403."""
-        url = f"{registry}/admin{path}"
-        try:
-            response = self.client.request(
-                method, url, json=body, params=params, headers={"Authorization": f"Bearer {self.token}"}
-            )
-        except httpx.HTTPError as exc:
-            raise UpError(f"onboarding: {method} {url} failed: {exc}") from None
-        if response.status_code in (401, 403):
-            raise UpError(
-                f"onboarding: {registry} refused the admin token ({response.status_code}): pass the token "
-                "in its admin_tokens (UKID_REGISTRY_ADMIN_TOKEN or --token)"
-            )
-        if response.status_code not in (200, 201):
-            raise UpError(
-                f"onboarding: {method} {url} answered {response.status_code}: {response.text[:300]}"
-            )
-        return response.json()
 
 
 def _wait_ready(ids: dict[str, str], client: httpx.Client, deadline: float) -> None:
@@ -142,7 +114,7 @@ def onboard(
         with httpx.Client(timeout=30.0) as client:
             typer.echo(f"Waiting for the federation at {ids['anchor']} ...")
             _wait_ready(ids, client, began + timeout)
-            onboarding = _TokenOnboarding(ids, client, token)
+            onboarding = Onboarding(ids, client, say=lambda line: typer.echo(f"  {line}"), token=token)
             onboarding.run()
             onboarding.wait_for_marks(time.monotonic() + timeout)
     except UpError as exc:
