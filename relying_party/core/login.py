@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from federation.jose import AnyKey
+from federation.jose import AnyKey, decode_unverified
 from relying_party.core.config import RpConfig
 from relying_party.core.errors import LoginError, Refusal
 from relying_party.core.evaluate import evaluate
@@ -298,7 +298,10 @@ class RelyingParty:
         except LoginError as exc:
             if exc.check != "kid":
                 raise
-            keys = await self.directory.keys(provider, refresh=True)
+            kid = decode_unverified(token)[0].get("kid")
+            keys = await self.directory.keys(
+                provider, refresh=True, kid=kid if isinstance(kid, str) else None
+            )
             claims = validate_id_token(token, keys, expected, now=self.clock())
         trustmark = None
         vtm = claims.get("vtm")

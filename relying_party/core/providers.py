@@ -63,6 +63,8 @@ MAX_CANDIDATES = 50
 MAX_INTERMEDIATES = 20
 #: Seconds between two fetches of a provider's keys for an unknown ``kid`` (key rotation).
 KEY_REFRESH_SECONDS = 30
+#: Unknown ``kid`` values remembered (each fetches the keys at most once per 30 s).
+_KIDS_TRIED = 64
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ class ProviderDirectory:
         self._providers: dict[str, Provider] = {}
         self._listed: tuple[float, list[str]] | None = None
         self._keys: dict[str, tuple[float, KeySet]] = {}
+        self._kids_tried: dict[tuple[str, str], float] = {}
         self._trustmarks: dict[str, tuple[float, Trustmark]] = {}
 
     # -- trust anchors -------------------------------------------------------------------------------
@@ -371,17 +374,23 @@ class ProviderDirectory:
         )
 
     # -- keys and trustmarks ---------------------------------------------------------------------------
-    async def keys(self, provider: Provider, *, refresh: bool = False) -> KeySet:
+    async def keys(self, provider: Provider, *, refresh: bool = False, kid: str | None = None) -> KeySet:
         """The provider's ID token keys (its metadata's ``jwks``, ``signed_jwks_uri`` checked with its
-        federation keys (OpenID Federation 1.0 §5.2.1), or ``jwks_uri``), cached with the provider;
-        ``refresh`` fetches them again (a ``kid`` not known: rotation), at most every 30 s."""
+        federation keys (OpenID Federation 1.0 §5.2.1), or ``jwks_uri``), cached with the provider.
+
+        ``refresh`` fetches them again (a ``kid`` not known: rotation, OpenID Connect Core §10.1.1):
+        at once for a ``kid`` not tried in the last 30 s, else at most every 30 s, so a rotation is
+        followed at the first token it signs and a provider repeating one unknown ``kid`` costs one
+        fetch per 30 s."""
         now = self.clock()
         cached = self._keys.get(provider.issuer)
-        if (
-            cached is not None
-            and (not refresh or now - cached[0] < KEY_REFRESH_SECONDS)
-            and now < provider.expires_at
-        ):
+        if refresh and kid is not None:
+            refresh = self._new_kid(provider.issuer, kid, now) or (
+                cached is not None and now - cached[0] >= KEY_REFRESH_SECONDS
+            )
+        elif refresh and cached is not None:
+            refresh = now - cached[0] >= KEY_REFRESH_SECONDS
+        if cached is not None and not refresh and now < provider.expires_at:
             return cached[1]
         metadata = provider.metadata
         try:
@@ -401,6 +410,20 @@ class ProviderDirectory:
             ) from exc
         self._keys[provider.issuer] = (now, keys)
         return keys
+
+    def _new_kid(self, issuer: str, kid: str, now: float) -> bool:
+        """Whether ``kid`` has not made ``issuer``'s keys be fetched in the last 30 s (and note it)."""
+        tried = self._kids_tried
+        if len(tried) > _KIDS_TRIED:
+            for old in [k for k, at in tried.items() if now - at >= KEY_REFRESH_SECONDS]:
+                del tried[old]
+        last = tried.get((issuer, kid))
+        if last is not None and now - last < KEY_REFRESH_SECONDS:
+            return False
+        if len(tried) > _KIDS_TRIED:  # many new kids lately: only the 30 s rule applies
+            return False
+        tried[(issuer, kid)] = now
+        return True
 
     async def trustmark(self, provider: Provider, vtm: str) -> Trustmark:
         """The Vectors of Trust trustmark ``vtm`` (RFC 8485 §5) if this RP trusts it for ``provider``;

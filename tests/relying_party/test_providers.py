@@ -530,3 +530,20 @@ def test_rfc8485_5_a_static_provider_trusts_only_its_configured_trustmarks() -> 
     assert trustmark_error(target, provider, f"{IDP}/trustmark") == (
         f"vtm '{IDP}/trustmark' is not a trustmark configured for {STATIC}"
     )
+
+
+def test_core_10_1_1_a_new_kid_fetches_the_keys_at_once_and_a_repeated_one_waits_30_seconds() -> None:
+    first, second, third = generate_key(), generate_key(), generate_key()
+    published = {f"{IDP}/jwks": public_jwks(first)}
+    clock = Clock()
+    target = directory(None, json_routes(published), clock=clock)
+    provider = make_provider()
+    assert [k.kid for k in run(target.keys(provider)).keys] == [first.kid]
+    published[f"{IDP}/jwks"] = public_jwks(second)
+    # a rotation moments after the last fetch is followed at the first token the new key signs
+    assert [k.kid for k in run(target.keys(provider, refresh=True, kid=second.kid)).keys] == [second.kid]
+    published[f"{IDP}/jwks"] = public_jwks(third)
+    # the same kid again within 30 s does not fetch (a provider repeating an unknown kid)
+    assert [k.kid for k in run(target.keys(provider, refresh=True, kid=second.kid)).keys] == [second.kid]
+    clock.now = NOW + 30
+    assert [k.kid for k in run(target.keys(provider, refresh=True, kid=second.kid)).keys] == [third.kid]
