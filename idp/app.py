@@ -28,6 +28,7 @@ from idp.core.keys import ProtocolKeys
 from idp.endpoints import (
     account,
     authorization,
+    conformance,
     consent,
     discovery,
     entity_configuration,
@@ -164,6 +165,8 @@ def create_app(
         _health(settings),
     ):
         routes.install(app, prefix)
+    if opened.conformance is not None:
+        conformance.router().install(app, prefix)
     app.include_router(pages.routes(), prefix=prefix)
     pages.mount(app)
     app.add_middleware(SecurityHeaders)

@@ -19,6 +19,7 @@ from federation.service.observability import ServiceMetrics
 from federation.service.settings import read_jwks
 from idp.core.clients import load_static_clients
 from idp.core.config import IdpConfig, PinnedAnchor
+from idp.core.conformance import Conformance
 from idp.core.directory import Clients
 from idp.core.discovery import provider_metadata
 from idp.core.entity import FederationEntity
@@ -63,6 +64,8 @@ class IdpServices:
     clock: Callable[[], float]
     #: the provider's Prometheus metrics (sign-in outcomes, codes issued; requests, by the middleware)
     metrics: ServiceMetrics
+    #: conformance mode (development only): broken answers armed by ``ukid check rp``
+    conformance: Conformance | None = None
     _metadata: dict[str, Any] | None = None
 
     @property
@@ -218,6 +221,8 @@ def open_services(
         clock=clock,
         metrics=ServiceMetrics("idp", authorization_server=True),
     )
+    if settings.conformance:
+        opened.conformance = Conformance(config.issuer, opened.protocol_keys, clock=clock)
     if settings.seed_accounts:
         seed_development_accounts(opened.accounts, opened.passwords, opened.vouchers)
     return opened

@@ -141,6 +141,11 @@ class IdpSettings(BaseSettings):
         description="After a key rotation, seconds the previous ID token key stays published "
         "(tokens it signed stay verifiable).",
     )
+    conformance: bool = Field(
+        default=False,
+        description="Conformance mode (`dev` only): serve `/conformance`, where `ukid check rp` arms, for "
+        "one login of one client at a time, a deliberately broken answer the relying party must refuse.",
+    )
     frontend_dir: Path | None = Field(
         default=None,
         description="The `dist/govuk` directory of the npm package govuk-frontend. Default: `node_modules/"
@@ -182,6 +187,8 @@ class IdpSettings(BaseSettings):
             raise ValueError("password_hashing 'fast' is for development only")
         if self.seed_accounts and not dev:
             raise ValueError("seed_accounts creates accounts with published passwords: development only")
+        if self.conformance and not dev:
+            raise ValueError("conformance mode sends deliberately broken responses: development only")
         if self.migrate_on_start is None:
             object.__setattr__(self, "migrate_on_start", dev)
         if self.seed_accounts is None:

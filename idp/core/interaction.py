@@ -492,8 +492,7 @@ async def _issue(
             if attempt:  # pragma: no cover - lost two races in a row
                 raise
     services.metrics.code_issued()
-    return Redirect(
-        response_location(
-            request.redirect_uri, {"code": code, "state": request.state, "iss": services.config.issuer}
-        )
-    )
+    values: dict[str, str | None] = {"code": code, "state": request.state, "iss": services.config.issuer}
+    if services.conformance is not None:
+        values = services.conformance.authorization_response(client.client_id, request.vtr, values)
+    return Redirect(response_location(request.redirect_uri, values))

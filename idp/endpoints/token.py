@@ -82,6 +82,9 @@ def router() -> Routes:
         # PostgreSQL: wait in a worker thread so the event loop serves other requests meanwhile;
         # SQLite: a local write, cheaper than the thread hop.
         result = await run_in_threadpool(call) if found.grants.network_database else call()
-        return json_response(result.to_json(), headers=NO_STORE)
+        body = result.to_json()
+        if found.conformance is not None:
+            body = found.conformance.token_response(auth.client.client_id, body)
+        return json_response(body, headers=NO_STORE)
 
     return routes

@@ -59,6 +59,8 @@ def router() -> Routes:
             body = await run_in_threadpool(userinfo, found, client, grant)
         else:
             body = userinfo(found, client, grant)
+        if found.conformance is not None:
+            body = found.conformance.userinfo(client.client_id, body)
         return json_response(body, headers=NO_STORE)
 
     return routes
