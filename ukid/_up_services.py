@@ -146,6 +146,7 @@ def command(service: Service, ports: Ports, data_dir: Path) -> tuple[list[str], 
     elif service.key == "idp":
         args = ["idp", "serve", "--issuer", ids["idp"], "--authority-hint", anchor, "--trust-anchor", anchor]
         args += ["--trust-mark-type", "certified_identity_service_provider"]
+        env["UKID_IDP_CONFORMANCE"] = "true"  # `ukid check rp` against the local services
     else:
         superior = health if service.key == "gp" else anchor
         args = ["rp", "serve", "--service", service.key, "--entity-id", ids[service.key]]
