@@ -31,6 +31,7 @@ from typing import Any
 from federation.jose import sign_jwt
 from federation.keys import generate_key
 from idp.core.keys import ProtocolKeys
+from schemas.vot import Vector, VectorError, parse_vtr, vot_matching
 
 __all__ = ["CASES", "Conformance", "ConformanceCase", "Scenario"]
 
@@ -78,8 +79,8 @@ CASES: dict[str, ConformanceCase] = {
         ),
     )
 }
-#: Vectors a ``vot`` outside the request is taken from (the first not requested).
-_OTHER_VECTORS = ("Cl", "P0.Cl", "P1.Cl", "P0", "Cl.Cm")
+#: Vectors a ``vot`` outside the request is taken from (the first that meets none requested).
+_OTHER_VECTORS = ("P0", "P1", "P2", "P3", "Cl", "Cl.Cm", "P0.Cl")
 
 
 @dataclass
@@ -222,7 +223,7 @@ class Conformance:
             changed.pop("vot", None)
             changed.pop("vtm", None)
         elif case == "id_token_vot_outside_vtr":
-            changed["vot"] = next(v for v in _OTHER_VECTORS if v not in scenario.vtr)
+            changed["vot"] = _outside(scenario.vtr)
         return changed
 
     def userinfo(self, client_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -240,6 +241,19 @@ class Conformance:
             else:
                 _under_score(verification)
         return changed
+
+
+def _outside(vtr: tuple[str, ...]) -> str:
+    """A vector that satisfies none of ``vtr`` (RFC 8485 §6.1: a ``vot`` may carry more components
+    than a requested vector, so a mere difference is not enough)."""
+    try:
+        requested = parse_vtr(list(vtr))
+    except VectorError:
+        requested = ()
+    for text in _OTHER_VECTORS:
+        if vot_matching(Vector.parse(text), requested) is None:
+            return text
+    return "P0"  # pragma: no cover - a vtr of every vector above cannot be requested in practice
 
 
 def _under_score(verification: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ interactive mode of ``ukid check idp`` (open the URL yourself) applies.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Callable
@@ -22,10 +23,11 @@ from urllib.parse import urljoin
 import httpx
 import pyotp
 
-__all__ = ["Agent", "AgentError", "Credentials", "Form", "forms", "page_text"]
+__all__ = ["Agent", "AgentError", "Credentials", "Form", "forms", "origin", "page_text"]
 
 _MAX_REDIRECTS = 20
 _MAX_PAGES = 8
+_TOTP_STEP = 30
 
 
 class AgentError(Exception):
@@ -98,16 +100,39 @@ def page_text(html: str, limit: int = 300) -> str:
     return " ".join(unescape(_TAGS.sub(" ", html)).split())[:limit]
 
 
-class Agent:
-    """A browser without a screen, over an ``httpx.AsyncClient`` that does not follow redirects."""
+def origin(url: str) -> str:
+    """``scheme://host:port`` of ``url`` (lower case, default port made explicit)."""
+    parts = httpx.URL(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, 0)
+    return f"{parts.scheme}://{parts.host}:{port}".lower()
 
-    def __init__(self, client: httpx.AsyncClient, *, clock: Callable[[], float] = time.time) -> None:
+
+class Agent:
+    """A browser without a screen, over ``httpx.AsyncClient`` instances that do not follow redirects.
+
+    ``origins`` gives some origins a client (and so a cookie jar) of their own: browsers share
+    cookies between ports of one host (RFC 6265 §8.5), so a provider and a service on two ports
+    of ``localhost`` could otherwise not be given separate sessions.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        origins: dict[str, httpx.AsyncClient] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.client = client
+        self.origins = {origin(url): c for url, c in (origins or {}).items()}
         self.clock = clock
+
+    def client_for(self, url: str) -> httpx.AsyncClient:
+        """The client that requests ``url``."""
+        return self.origins.get(origin(url), self.client) if self.origins else self.client
 
     async def get(self, url: str) -> httpx.Response:
         """``GET url`` with the agent's cookies."""
-        return await self.client.get(url)
+        return await self.client_for(url).get(url)
 
     async def follow(
         self, response: httpx.Response, *, stop: Callable[[str], bool] | None = None
@@ -120,7 +145,7 @@ class Agent:
             location = self.location(response)
             if stop is not None and stop(location):
                 return response
-            response = await self.client.get(location)
+            response = await self.get(location)
         raise AgentError(f"more than {_MAX_REDIRECTS} redirects, the last to {response.url}")
 
     @staticmethod
@@ -138,9 +163,10 @@ class Agent:
             name, value = form.buttons[min(button, len(form.buttons) - 1)]
             data[name] = value
         target = urljoin(str(page.url), form.action or str(page.url))
+        client = self.client_for(target)
         if form.method == "post":
-            return await self.client.post(target, data=data)
-        return await self.client.get(target, params=data)
+            return await client.post(target, data=data)
+        return await client.get(target, params=data)
 
     async def sign_in(
         self, page: httpx.Response, credentials: Credentials | None, *, stop: Callable[[str], bool]
@@ -176,10 +202,15 @@ class Agent:
             elif code is not None:
                 if credentials is None or credentials.totp_secret is None:
                     raise AgentError(f"{where} asks for a security code: give --totp-secret")
-                if "code" in filled:
+                if "code again" in filled:
                     raise AgentError(
                         f"{where}: the provider did not accept the security code: {page_text(page.text)}"
                     )
+                if "code" in filled:
+                    # a code is used once (RFC 6238 §5.2): a sign-in moments ago may have spent this
+                    # step's, so wait for the next step once
+                    filled.add("code again")
+                    await asyncio.sleep(_TOTP_STEP - self.clock() % _TOTP_STEP + 0.5)
                 filled.add("code")
                 secret = credentials.totp_secret
                 page = await self.submit(page, code, {"code": pyotp.TOTP(secret).at(self.clock())})
