@@ -14,7 +14,8 @@ the RP fetched it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -54,15 +55,21 @@ class RpContext:
     timeout: float = 10.0
     signed_in_text: str | None = None
     idp_client: httpx.AsyncClient | None = None
+    #: Cookies to start the provider session from (a sign-in kept from an earlier run).
+    idp_cookies: httpx.Cookies | None = None
     authorization_endpoint: str = ""
     client_id: str = ""
     baseline: Outcome | None = None
     cases_offered: set[str] = field(default_factory=set)
+    #: The clock of the TOTP codes (tests run the provider on an offset clock).
+    clock: Callable[[], float] = time.time
 
     def idp_http(self) -> httpx.AsyncClient:
         """The client for the provider (its cookie jar keeps the sign-in session between cases)."""
         if self.idp_client is None:
-            self.idp_client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+            self.idp_client = httpx.AsyncClient(
+                timeout=self.timeout, follow_redirects=False, cookies=self.idp_cookies
+            )
         return self.idp_client
 
     async def aclose(self) -> None:
@@ -135,7 +142,7 @@ async def _to_provider(ctx: RpContext, agent: Agent) -> httpx.Response:
 async def login(ctx: RpContext, case: str) -> Outcome:
     """One login through the RP with ``case`` armed at the provider."""
     rp_client = httpx.AsyncClient(timeout=ctx.timeout, follow_redirects=False)
-    agent = Agent(rp_client, origins={ctx.idp: ctx.idp_http()})
+    agent = Agent(rp_client, origins={ctx.idp: ctx.idp_http()}, clock=ctx.clock)
     try:
         redirect = await _to_provider(ctx, agent)
         query = dict(parse_qsl(httpx.URL(agent.location(redirect)).query.decode()))
@@ -183,7 +190,10 @@ async def _baseline(ctx: RpContext) -> str:
     if ctx.signed_in_text is not None and ctx.signed_in_text not in outcome.text:
         raise CaseFailed(f"the genuine login ended at {outcome.where} without {ctx.signed_in_text!r}")
     ctx.baseline = outcome
-    return f"signed in as {ctx.credentials.username} ({ctx.client_id}); ends at {outcome.where}"
+    detail = f"signed in as {ctx.credentials.username} ({ctx.client_id}); ends at {outcome.where}"
+    if ctx.signed_in_text is None and outcome.url != str(httpx.URL(ctx.login_url).copy_with(query=None)):
+        detail += " (not the login URL: if that is not the signed-in page, give --signed-in-text)"
+    return detail
 
 
 @dataclass(frozen=True)
