@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python -m bench.idp_signin
 	$(BIN)/python -m bench.rp_callback
 	$(BIN)/python -m bench.rp_login
+	$(BIN)/python -m bench.check_rp
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -200,7 +200,7 @@ class Conformance:
             broken = sign_jwt(claims, stranger, "JWT", alg=alg)
             scenario.detail["kid"] = stranger.kid or ""
         elif case == "key_rotation":
-            kids = self.keys.rotate()
+            kids = self.keys.rotate(alg=alg)
             scenario.detail["kids"] = " ".join(kids)
             broken = self.keys.sign(claims, alg)
         else:

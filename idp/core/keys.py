@@ -79,7 +79,8 @@ class ProtocolKeys:
         active = store.signing_key()
         return sign_jwt(claims, active.key, typ, alg=active.alg)
 
-    def rotate(self, *, overlap: int = DEFAULT_ROTATION_OVERLAP) -> list[str]:
-        """Rotate every algorithm's key; returns the new kids."""
+    def rotate(self, *, overlap: int = DEFAULT_ROTATION_OVERLAP, alg: str | None = None) -> list[str]:
+        """Rotate every algorithm's key (only ``alg``'s when given); returns the new kids."""
         self._published = None
-        return [store.rotate(overlap=overlap).kid for store in self._stores.values()]
+        stores = [self._stores[alg]] if alg is not None else list(self._stores.values())
+        return [store.rotate(overlap=overlap).kid for store in stores]
