@@ -1,5 +1,6 @@
 """The data directory of ``ukid up``: one directory per service (its SQLite file and keys), the
-services' logs and ``ukid-up.json``, which records the entity IDs the data was made for and whether
+services' logs, the conformance checker's client (``check/``, :mod:`ukid._up_check_client`) and
+``ukid-up.json``, which records the entity IDs the data was made for and whether
 onboarding finished.
 
 Before anything starts, :meth:`DataDir.check` looks for what would make a service start on wrong or
@@ -17,6 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ukid._up_check_client import CHECK_DIRECTORY, KEY_FILE
 from ukid._up_services import SERVICES, Service
 
 __all__ = ["MANIFEST", "DataDir", "UpError"]
@@ -112,6 +114,25 @@ class DataDir:
                 )
         for service in SERVICES:
             self._check_service(service, onboarded=manifest.get("onboarded") is True)
+        self._check_client_key()
+
+    def _check_client_key(self) -> None:
+        """The conformance checker's key (``check/client-key.json``), if there is one, is a private JWK."""
+        key = self.path / CHECK_DIRECTORY / KEY_FILE
+        if not key.exists():
+            return
+        try:
+            data = json.loads(key.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise UpError(
+                f"the conformance checker's key {key} cannot be read ({exc}): delete it (a new one is made) "
+                "or run `ukid up --reset`"
+            ) from None
+        if not isinstance(data, dict) or "d" not in data or "kty" not in data:
+            raise UpError(
+                f"the conformance checker's key {key} is not a private JWK: delete it (a new one is made) or "
+                "run `ukid up --reset`"
+            )
 
     def _check_service(self, service: Service, *, onboarded: bool) -> None:
         directory = self.service_dir(service)
@@ -170,8 +191,8 @@ class DataDir:
         temporary.replace(self.manifest)
 
     def reset(self) -> list[Path]:
-        """Delete what ``ukid up`` created here (service directories, its logs, the manifest) and
-        nothing else; returns what was deleted."""
+        """Delete what ``ukid up`` created here (service directories, the conformance checker's
+        client, its logs, the manifest) and nothing else; returns what was deleted."""
         if self.path.exists() and not self.path.is_dir():
             raise UpError(f"the data directory {self.path} is a file: pass another --data-dir")
         deleted: list[Path] = []
@@ -184,6 +205,10 @@ class DataDir:
             if log.is_file():
                 log.unlink()
                 deleted.append(log)
+        check = self.path / CHECK_DIRECTORY
+        if check.is_dir() and not check.is_symlink():
+            shutil.rmtree(check)
+            deleted.append(check)
         if self.logs.is_dir() and not any(self.logs.iterdir()):
             self.logs.rmdir()
         for name in (MANIFEST, f"{Path(MANIFEST).stem}.tmp"):

@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from ukid._up_check_client import CHECK_DIRECTORY, ensure_check_client
+
 __all__ = ["SERVICES", "Ports", "Service", "command", "entity_ids"]
 
 
@@ -146,6 +148,9 @@ def command(service: Service, ports: Ports, data_dir: Path) -> tuple[list[str], 
     elif service.key == "idp":
         args = ["idp", "serve", "--issuer", ids["idp"], "--authority-hint", anchor, "--trust-anchor", anchor]
         args += ["--trust-mark-type", "certified_identity_service_provider"]
+        # the conformance checker's static client (ukid check idp --client-id ukid-check)
+        check = ensure_check_client(data_dir / CHECK_DIRECTORY)
+        env["UKID_IDP_STATIC_CLIENTS_FILE"] = str(check.clients_file.absolute())
         env["UKID_IDP_CONFORMANCE"] = "true"  # `ukid check rp` against the local services
     else:
         superior = health if service.key == "gp" else anchor

@@ -29,6 +29,7 @@ from tests.e2e.servers import base_url, reserve, running
 from tests.records import certification_claims
 from trust_registry.app import create_app as create_registry
 from trust_registry.settings import RegistrySettings, Role
+from ukid._up_check_client import CHECK_REDIRECT_URI, CheckClient, ensure_check_client
 
 __all__ = ["Stack", "federation_stack"]
 
@@ -54,6 +55,9 @@ class Stack:
     gp: str
     offset: list[float]
     apps: dict[str, Any]
+    #: The conformance checker's static client at the provider (``ukid check idp --client-id``); its
+    #: second redirect URI is on a port free when the stack started (interactive tests).
+    check: CheckClient | None = None
 
 
 def admin(method: str, url: str, body: Any = None) -> Any:
@@ -110,6 +114,9 @@ def federation_stack(tmp_path: Path) -> Iterator[Stack]:
         return time.time() + offset[0]
 
     ta, health = urls["ta"], urls["health"]
+    with reserve() as spare:
+        loopback = f"http://127.0.0.1:{spare.getsockname()[1]}/callback"
+    check = ensure_check_client(tmp_path / "check", (CHECK_REDIRECT_URI, loopback))
     anchors = [AnchorSetting(entity_id=ta)]
     common: dict[str, Any] = {"environment": "dev", "generate_keys": True}
     apps = {
@@ -142,6 +149,8 @@ def federation_stack(tmp_path: Path) -> Iterator[Stack]:
                 trust_anchors=anchors,
                 authority_hints=[ta],
                 trust_mark_types=["certified_identity_service_provider"],
+                static_clients_file=check.clients_file,
+                conformance=True,  # ukid check rp
                 **common,
             ),
             clock=clock,
@@ -174,6 +183,6 @@ def federation_stack(tmp_path: Path) -> Iterator[Stack]:
     with ExitStack() as stack:
         for name, app in apps.items():
             stack.enter_context(running(app, socks[name]))
-        found = Stack(ta, health, urls["idp"], urls["council"], urls["gp"], offset, apps)
+        found = Stack(ta, health, urls["idp"], urls["council"], urls["gp"], offset, apps, check)
         onboard(found)
         yield found

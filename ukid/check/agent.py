@@ -86,7 +86,7 @@ def forms(html: str) -> list[Form]:
 
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 _TITLE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S | re.I)
-_SUMMARY = re.compile(r'class="govuk-error-summary__list"[^>]*>(.*?)</ul>', re.S | re.I)
+_SUMMARY = re.compile(r'class="[^"]*\bgovuk-error-summary__list\b[^"]*"[^>]*>(.*?)</ul>', re.S | re.I)
 
 
 def page_text(html: str, limit: int = 300) -> str:

@@ -1,7 +1,8 @@
 """``ukid check``: conformance checks with a terminal report and JSON, JUnit XML and HTML files.
 
 ``ukid check entity URL --trust-anchor TA`` runs :func:`ukid.check.entity.entity_cases`;
-``ukid check idp URL [--trust-anchor TA]`` runs :func:`ukid.check.idp.idp_cases`. A line is
+``ukid check idp URL [--trust-anchor TA]`` runs :func:`ukid.check.idp.idp_cases`;
+``ukid check rp LOGIN_URL`` runs :func:`ukid.check.rp.rp_cases` (:mod:`ukid.check.rp_cli`). A line is
 printed as each case finishes, then a table. Exit status: 0 when no case failed (skips allowed),
 1 when any case failed, 2 for a usage error (bad option values, an unreadable key file).
 """
@@ -22,31 +23,22 @@ from pydantic import ValidationError
 
 from federation.http import FederationFetcher, FetchPolicy
 from federation.statements import Jwks
-from ukid.check.cases import Case, CaseGroup, Result, run_suite, summarise
+from ukid.check.cases import Case, CaseGroup, Result, run_suite
 from ukid.check.entity import EntityContext, entity_cases
 from ukid.check.idp import IdpContext, idp_cases
+from ukid.check.output import echo as _echo
+from ukid.check.output import report_and_exit as _report
+from ukid.check.output import usage_error as _usage_error
 from ukid.check.report import (
     ReportInfo,
-    html_report,
-    json_report,
-    junit_report,
     progress_lines,
-    terminal_table,
 )
+from ukid.check.rp_cli import rp_command
 from ukid.federation_cli import entity_id_problem
 
 __all__ = ["build_check_app"]
 
 C = TypeVar("C")
-
-
-def _echo(line: str) -> None:
-    typer.echo(line)
-
-
-def _usage_error(option: str, message: str) -> typer.Exit:
-    typer.echo(f"Error: {option}: {message}", err=True)
-    return typer.Exit(2)
 
 
 def _load_jwks(path: Path) -> Jwks:
@@ -66,17 +58,6 @@ def _load_jwks(path: Path) -> Jwks:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "jwks"
         raise _usage_error(option, f"{path} is not a public JWK set: {where}: {first['msg']}") from None
-
-
-def _write(path: Path | None, option: str, text: str) -> None:
-    if path is None:
-        return
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        typer.echo(f"Error: {option}: cannot write {path}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"wrote {path}")
 
 
 async def _run(
@@ -102,24 +83,6 @@ def _fetcher(dev: bool, timeout: float) -> FederationFetcher:
         base, connect_timeout=min(3.0, timeout), read_timeout=min(5.0, timeout), total_timeout=timeout
     )
     return FederationFetcher(policy)
-
-
-def _report(
-    results: list[Result],
-    info: ReportInfo,
-    json_file: Path | None,
-    junit_file: Path | None,
-    html_file: Path | None,
-) -> None:
-    """The table, the report files; exit 1 when a case failed."""
-    _echo("")
-    for line in terminal_table(results):
-        _echo(line)
-    _write(json_file, "--json", json.dumps(json_report(results, info), indent=2) + "\n")
-    _write(junit_file, "--junit", junit_report(results, info))
-    _write(html_file, "--html", html_report(results, info))
-    if not summarise(results).ok:
-        raise typer.Exit(1)
 
 
 def _entity_command(
@@ -215,8 +178,106 @@ def _idp_command(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Overall deadline per HTTP fetch, seconds.")
     ] = 10.0,
+    client_id: Annotated[
+        str | None,
+        typer.Option(
+            "--client-id",
+            help="The checker's client ID at the provider (enables the login).",
+            rich_help_panel="Login as a test account",
+            show_default=False,
+        ),
+    ] = None,
+    client_key: Annotated[
+        str | None,
+        typer.Option(
+            "--client-key",
+            metavar="FILE",
+            help="Private JWK (or PEM) for private_key_jwt (RFC 7523).",
+            rich_help_panel="Login as a test account",
+            show_default=False,
+        ),
+    ] = None,
+    client_secret: Annotated[
+        str | None,
+        typer.Option(
+            "--client-secret",
+            help="client_secret_basic instead (development static clients only).",
+            envvar="UKID_CHECK_CLIENT_SECRET",
+            rich_help_panel="Login as a test account",
+            show_default=False,
+        ),
+    ] = None,
+    redirect_uri: Annotated[
+        str | None,
+        typer.Option(
+            "--redirect-uri",
+            help="A redirect URI registered for the client.",
+            rich_help_panel="Login as a test account",
+            show_default=False,
+        ),
+    ] = None,
+    username: Annotated[
+        str | None,
+        typer.Option(
+            "--username",
+            help="Test account to sign in as (the checker fills in the pages).",
+            rich_help_panel="Login as a test account",
+            show_default=False,
+        ),
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            help="The test account's password.",
+            envvar="UKID_CHECK_PASSWORD",
+            rich_help_panel="Login as a test account",
+            show_default=False,
+        ),
+    ] = None,
+    totp_secret: Annotated[
+        str | None,
+        typer.Option(
+            "--totp-secret",
+            help="The test account's base32 TOTP secret (security codes).",
+            envvar="UKID_CHECK_TOTP_SECRET",
+            rich_help_panel="Login as a test account",
+            show_default=False,
+        ),
+    ] = None,
+    interactive: Annotated[
+        bool,
+        typer.Option(
+            "--interactive",
+            help="Sign in in a browser; the redirect comes to a loopback --redirect-uri.",
+            rich_help_panel="Login as a test account",
+        ),
+    ] = False,
+    vtr: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vtr",
+            help="Vector to request (repeatable; default: every vector of the trustmark).",
+            rich_help_panel="Login as a test account",
+            show_default=False,
+        ),
+    ] = None,
+    login_timeout: Annotated[
+        float,
+        typer.Option(
+            "--login-timeout",
+            help="Seconds to wait for the browser in --interactive mode.",
+            rich_help_panel="Login as a test account",
+        ),
+    ] = 300.0,
 ) -> None:
-    """Check a provider's discovery document, JWK set, identity assurance and Vectors of Trust metadata."""
+    """Check a provider's discovery document, JWK set, identity assurance and Vectors of Trust metadata;
+    with a client registration and a test account, a complete login and negative probes."""
+    from ukid.check.client import LoginState  # noqa: PLC0415
+    from ukid.check.client_options import OptionError, build_config  # noqa: PLC0415
+    from ukid.check.idp_login import login_cases  # noqa: PLC0415
+    from ukid.check.idp_probes import probe_cases  # noqa: PLC0415
+
     problem = entity_id_problem(url, dev=True)
     if problem is not None:
         raise _usage_error("URL", problem)
@@ -232,25 +293,60 @@ def _idp_command(
         raise _usage_error("--trust-anchor-jwks", "needs --trust-anchor")
     fetcher = _fetcher(dev, timeout)
     pinned = _load_jwks(trust_anchor_jwks) if trust_anchor_jwks is not None else None
+    try:
+        config = build_config(
+            client_id=client_id,
+            client_key=client_key,
+            client_secret=client_secret,
+            redirect_uri=redirect_uri,
+            username=username,
+            password=password,
+            totp_secret=totp_secret,
+            interactive=interactive,
+            vtr=vtr,
+            dev=dev,
+            login_timeout=login_timeout,
+            http_timeout=timeout,
+            say=_echo,
+        )
+    except OptionError as exc:
+        raise _usage_error(exc.option, exc.message) from None
     entity = (
         EntityContext(entity_id=url, trust_anchor=trust_anchor, fetcher=fetcher, anchor_jwks=pinned, dev=dev)
         if trust_anchor is not None
         else None
     )
-    context = IdpContext(issuer=url, fetcher=fetcher, dev=dev, entity=entity)
+    login = LoginState(config) if config is not None else None
+    context = IdpContext(issuer=url, fetcher=fetcher, dev=dev, entity=entity, login=login)
     details = {
         "Trust anchor": trust_anchor or "none (federation cases skipped)",
         "Federation": "development (--dev)" if dev else "production",
     }
     if trust_anchor is not None:
         details["Anchor keys"] = "pinned (--trust-anchor-jwks)" if pinned else "trust on first use"
+    if config is not None:
+        details["Client"] = config.client_id + (
+            " (private_key_jwt)" if config.key is not None else " (client secret)"
+        )
+        details["Test account"] = "browser (--interactive)" if config.interactive else str(username)
     info = ReportInfo("ukid check idp", url, time.time(), details)
     _echo(
         f"Checking provider {url}"
         + (f" in the federation of {trust_anchor}" if trust_anchor else "")
         + (" (development federation)" if dev else "")
     )
-    results = asyncio.run(_run(idp_cases(federation=entity is not None), context, fetcher, timeout * 8))
+    items = [*idp_cases(federation=entity is not None), *login_cases(enabled=login is not None)]
+    items += probe_cases() if login is not None else []
+    deadline = timeout * 8 + (login_timeout if interactive else 0.0)
+
+    async def run() -> list[Result]:
+        try:
+            return await _run(items, context, fetcher, deadline)
+        finally:
+            if login is not None:
+                await login.aclose()
+
+    results = asyncio.run(run())
     _report(results, info, json_file, junit_file, html_file)
 
 
@@ -262,4 +358,5 @@ def build_check_app() -> typer.Typer:
     )
     app.command("entity")(_entity_command)
     app.command("idp")(_idp_command)
+    app.command("rp")(rp_command)
     return app

@@ -6,7 +6,9 @@ The cases fetch the discovery document (OpenID Connect Discovery 1.0 §4) and ch
 signed requests (RFC 9126; OpenID Federation 1.0 §12.1.1); the JWK set (RFC 7517 §5); identity
 assurance metadata (OpenID Connect for Identity Assurance 1.0 §8) and Vectors of Trust (RFC 8485).
 With a trust anchor, the ``ukid check entity`` cases run on the provider, prefixed ``entity.``,
-and its resolved ``openid_provider`` metadata must agree with the discovery document.
+and its resolved ``openid_provider`` metadata must agree with the discovery document. A complete
+login and negative probes follow when the checker is a client of the provider
+(:mod:`ukid.check.idp_login`, :mod:`ukid.check.idp_probes`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from schemas.vot import Trustmark, Vector
 from ukid.check import idp_metadata as rules
 from ukid.check import profile
 from ukid.check.cases import Case, CaseFailed, CaseGroup, CaseSkipped
+from ukid.check.client import LoginState
 from ukid.check.entity import EntityContext, entity_cases
 
 __all__ = ["DISCOVERY_PATH", "IdpContext", "idp_cases"]
@@ -44,7 +47,8 @@ REQUIRED = (
 
 @dataclass
 class IdpContext:
-    """The provider, and what the cases found so far; ``entity`` is set when a trust anchor is given."""
+    """The provider, and what the cases found so far; ``entity`` is set when a trust anchor is given,
+    ``login`` when the checker is a client of the provider (:mod:`ukid.check.idp_login`)."""
 
     issuer: str
     fetcher: FederationFetcher
@@ -52,6 +56,7 @@ class IdpContext:
     entity: EntityContext | None = None
     discovery: dict[str, Any] = field(default_factory=dict)
     keys: list[dict[str, Any]] = field(default_factory=list)
+    login: LoginState | None = None
 
     def federation(self) -> EntityContext:
         if self.entity is None:

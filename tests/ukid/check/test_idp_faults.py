@@ -40,7 +40,7 @@ STATIC = [
     "vot.metadata",
     "vot.trustmark",
 ]
-HEALTHY = dict.fromkeys(STATIC, "PASS") | {"federation": "SKIP"}
+HEALTHY = dict.fromkeys(STATIC, "PASS") | {"federation": "SKIP", "login": "SKIP"}
 AFTER_FETCH = STATIC[2:]
 
 
@@ -119,7 +119,7 @@ def test_discovery_3_conformant_provider_passes(op: Provider, tmp_path: Path) ->
     assert (code, statuses(report)) == (0, HEALTHY)
     assert reason(report, "federation") == "no --trust-anchor given: the federation cases did not run"
     assert reason(report, "jwks.id_token_keys") == f"signing keys for ES256 ({op.keys[0]['kid']})"
-    assert "19 cases: 18 passed, 0 failed, 1 skipped" in output
+    assert "20 cases: 18 passed, 0 failed, 2 skipped" in output
 
 
 def test_discovery_4_3_issuer_mismatch(op: Provider, tmp_path: Path) -> None:
@@ -250,7 +250,11 @@ def test_discovery_2_plain_http_needs_dev(op: Provider, tmp_path: Path) -> None:
     result = CliRunner().invoke(build_app(), ["check", "idp", op.issuer, "--json", str(out)])
     report = json.loads(out.read_text())
     assert result.exit_code == 1
-    assert statuses(report) == dict.fromkeys(STATIC, "SKIP") | {"issuer_url": "FAIL", "federation": "SKIP"}
+    assert statuses(report) == dict.fromkeys(STATIC, "SKIP") | {
+        "issuer_url": "FAIL",
+        "federation": "SKIP",
+        "login": "SKIP",
+    }
     assert reason(report, "issuer_url") == (
         f"{op.issuer} uses plain http (only allowed in a development federation: --dev)"
     )

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from tests.e2e.stack import Stack
 from tests.ukid.check.test_entity_stack import expected as entity_expected
 from tests.ukid.check.test_idp_faults import STATIC
+from ukid.check.idp_login import NO_CLIENT
 from ukid.cli import build_app
 
 
@@ -34,10 +35,11 @@ def test_discovery_4_project_provider_conforms(stack: Stack, tmp_path: Path) -> 
     junit = tmp_path / "r.xml"
     code, report, output = run_check(stack.idp, tmp_path, "--junit", str(junit))
     skip = ("federation", "SKIP", "no --trust-anchor given: the federation cases did not run")
-    assert rows(report) == [*((c, "PASS", None) for c in STATIC), skip]
+    login = ("login", "SKIP", NO_CLIENT)
+    assert rows(report) == [*((c, "PASS", None) for c in STATIC), skip, login]
     assert code == 0
     assert output.startswith(f"Checking provider {stack.idp} (development federation)\n")
-    assert "19 cases: 18 passed, 0 failed, 1 skipped" in output
+    assert "20 cases: 18 passed, 0 failed, 2 skipped" in output
     by_id = {c["id"]: c["reason"] for c in report["cases"]}
     assert by_id["discovery.par"] == f"pushed_authorization_request_endpoint {stack.idp}/par"
     assert by_id["vot.trustmark"] == (
@@ -45,7 +47,7 @@ def test_discovery_4_project_provider_conforms(stack: Stack, tmp_path: Path) -> 
     )
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None
-    assert (suite.attrib["tests"], suite.attrib["failures"], suite.attrib["skipped"]) == ("19", "0", "1")
+    assert (suite.attrib["tests"], suite.attrib["failures"], suite.attrib["skipped"]) == ("20", "0", "2")
 
 
 def test_federation_5_1_3_provider_in_the_federation(stack: Stack, tmp_path: Path) -> None:
@@ -58,6 +60,7 @@ def test_federation_5_1_3_provider_in_the_federation(stack: Stack, tmp_path: Pat
         *((c, "PASS", None) for c in STATIC),
         *entity,
         ("federation.consistent", "PASS", None),
+        ("login", "SKIP", NO_CLIENT),
     ]
     assert rows(report) == expected
     assert code == 0
@@ -65,4 +68,4 @@ def test_federation_5_1_3_provider_in_the_federation(stack: Stack, tmp_path: Pat
     consistent = next(c for c in report["cases"] if c["id"] == "federation.consistent")
     assert consistent["reason"].startswith("issuer, jwks_uri and ")
     assert consistent["reason"].endswith(" endpoint(s) agree with resolved metadata")
-    assert f"{len(expected)} cases: {len(expected) - 1} passed, 0 failed, 1 skipped" in output
+    assert f"{len(expected)} cases: {len(expected) - 2} passed, 0 failed, 2 skipped" in output
