@@ -99,7 +99,27 @@ def _report(federation: Federation, data_dir: Path) -> None:
     for line in table(persona_rows(federation.url("idp"))):
         typer.echo(line)
     typer.echo("")
+    for line in check_commands(federation, data_dir):
+        typer.echo(line)
+    typer.echo("")
     typer.echo(f"Data in {data_dir}; logs in {federation.data.logs}/<service>.log. Press Ctrl-C to stop.")
+
+
+def check_commands(federation: Federation, data_dir: Path) -> list[str]:
+    """How to run ``ukid check`` against these services (README "Test your council's login")."""
+    from idp.core.personas import DEV_PASSWORD, LOW  # noqa: PLC0415
+    from ukid._up_check_client import CHECK_CLIENT_ID, CHECK_DIRECTORY, CHECK_REDIRECT_URI, KEY_FILE  # noqa: PLC0415
+
+    anchor, idp, council = federation.url("anchor"), federation.url("idp"), federation.url("council")
+    key = data_dir / CHECK_DIRECTORY / KEY_FILE
+    return [
+        "Conformance checks against these services (the IdP runs in conformance mode):",
+        f"  ukid check entity {council} --trust-anchor {anchor} --dev",
+        f"  ukid check idp {idp} --trust-anchor {anchor} --dev --client-id {CHECK_CLIENT_ID} "
+        f"--client-key {key} --redirect-uri {CHECK_REDIRECT_URI} "
+        f"--username {LOW.username} --password {DEV_PASSWORD}",
+        f"  ukid check rp {council}/parking-permit/apply --idp {idp}",
+    ]
 
 
 def _stop_on(signum: int, _frame: FrameType | None) -> None:

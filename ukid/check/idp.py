@@ -126,13 +126,10 @@ async def _algorithms(ctx: IdpContext) -> str:
 
 async def _pkce(ctx: IdpContext) -> str:
     md = ctx.discovery
-    problems = profile.pkce_problems(md, "discovery")
     methods = rules.strings(md.get("code_challenge_methods_supported"))
-    if "plain" in methods:
-        problems.append(
-            ("discovery.code_challenge_methods_supported has plain", "Refuse plain PKCE; accept S256 only.")
-        )
-    return _raise(problems, "code_challenge_methods_supported: " + ", ".join(methods))
+    return _raise(
+        profile.pkce_problems(md, "discovery"), "code_challenge_methods_supported: " + ", ".join(methods)
+    )
 
 
 async def _client_auth(ctx: IdpContext) -> str:

@@ -153,12 +153,18 @@ def provider_problems(md: Mapping[str, Any], entity_id: str) -> list[Problem]:
 
 
 def pkce_problems(md: Mapping[str, Any], etype: str = "openid_provider") -> list[Problem]:
-    """PKCE ``S256`` is advertised (RFC 7636 §4.2)."""
-    if "S256" not in _strings(md.get("code_challenge_methods_supported")):
-        return [
+    """PKCE ``S256`` is advertised (RFC 7636 §4.2) and ``plain`` is not (RFC 9700 §2.1.1)."""
+    methods = _strings(md.get("code_challenge_methods_supported"))
+    problems: list[Problem] = []
+    if "S256" not in methods:
+        problems.append(
             (f"{etype}.code_challenge_methods_supported lacks S256 (PKCE)", "Support and publish PKCE S256.")
-        ]
-    return []
+        )
+    if "plain" in methods:
+        problems.append(
+            (f"{etype}.code_challenge_methods_supported has plain", "Refuse plain PKCE; accept S256 only.")
+        )
+    return problems
 
 
 def client_auth_problems(md: Mapping[str, Any], etype: str = "openid_provider") -> list[Problem]:
