@@ -222,7 +222,12 @@ def open_services(
         metrics=ServiceMetrics("idp", authorization_server=True),
     )
     if settings.conformance:
-        opened.conformance = Conformance(config.issuer, opened.protocol_keys, clock=clock)
+        opened.conformance = Conformance(
+            config.issuer,
+            opened.protocol_keys,
+            rotation_overlap=min(settings.key_rotation_overlap, 2 * settings.id_token_lifetime + 60),
+            clock=clock,
+        )
     if settings.seed_accounts:
         seed_development_accounts(opened.accounts, opened.passwords, opened.vouchers)
     return opened

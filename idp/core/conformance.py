@@ -127,9 +127,19 @@ def _encode(value: Mapping[str, Any] | bytes) -> str:
 class Conformance:
     """The armed scenarios of a provider, and the changes they make to its answers."""
 
-    def __init__(self, issuer: str, keys: ProtocolKeys, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        keys: ProtocolKeys,
+        *,
+        rotation_overlap: int = 3600,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.issuer = issuer
         self.keys = keys
+        #: Seconds the key before a ``key_rotation`` case stays published: outstanding ID tokens are
+        #: short-lived, and every run of the suite rotates once (the default week would pile keys up).
+        self.rotation_overlap = rotation_overlap
         self.clock = clock
         self._armed: dict[str, Scenario] = {}  # by client: waiting for its next authorization
         self._active: dict[str, Scenario] = {}  # by client: the login under way
@@ -200,7 +210,7 @@ class Conformance:
             broken = sign_jwt(claims, stranger, "JWT", alg=alg)
             scenario.detail["kid"] = stranger.kid or ""
         elif case == "key_rotation":
-            kids = self.keys.rotate(alg=alg)
+            kids = self.keys.rotate(alg=alg, overlap=self.rotation_overlap)
             scenario.detail["kids"] = " ".join(kids)
             broken = self.keys.sign(claims, alg)
         else:

@@ -18,7 +18,7 @@ from idp.settings import IdpSettings
 from schemas.vot import Vector, parse_vtr, vot_matching
 from tests.dbkit import database
 from tests.idp.idpkit import SECRET_CLIENT, IdpKit, assert_error, idp_kit
-from tests.idp.tokenkit import persona, tokens, userinfo, verify_id_token
+from tests.idp.tokenkit import later, persona, tokens, userinfo, verify_id_token
 
 VTR = ("P2.Cl.Cm", "P2.Cl", "P1.Cl", "Cl")
 VERIFIED = {
@@ -184,6 +184,14 @@ def test_core_10_1_1_key_rotation_case_signs_with_a_new_published_key(kit: IdpKi
     kid = segments(body["id_token"])[0]["kid"]
     assert kid not in before
     assert verify_id_token(kit, body["id_token"])["aud"] == SECRET_CLIENT
+    # the previous keys stay published for twice the ID token lifetime and a minute, then go
+    assert mode(kit).rotation_overlap == 2 * kit.settings.id_token_lifetime + 60
+    after = {k["kid"] for k in kit.client.get("/jwks").json()["keys"]}
+    assert before < after
+    with later(kit, mode(kit).rotation_overlap + 1):
+        published = {k["kid"] for k in kit.client.get("/jwks").json()["keys"]}
+    assert kid in published
+    assert len(before - published) == 1  # the ES256 key it replaced; PS256 and RS256 were not rotated
 
 
 @pytest.mark.parametrize(
