@@ -26,6 +26,7 @@ from federation.statements import Jwks
 from ukid.check.cases import Case, CaseGroup, Result, run_suite
 from ukid.check.entity import EntityContext, entity_cases
 from ukid.check.idp import IdpContext, idp_cases
+from ukid.check.output import DevFlag, FetchTimeout, HtmlFile, JsonFile, JunitFile
 from ukid.check.output import echo as _echo
 from ukid.check.output import report_and_exit as _report
 from ukid.check.output import usage_error as _usage_error
@@ -85,6 +86,17 @@ def _fetcher(dev: bool, timeout: float) -> FederationFetcher:
     return FederationFetcher(policy)
 
 
+def _check_anchor(trust_anchor: str, dev: bool) -> None:
+    """``--trust-anchor`` is an entity ID, and plain http only with ``--dev`` (exit 2 otherwise)."""
+    problem = entity_id_problem(trust_anchor, dev=True)
+    if problem is not None:
+        raise _usage_error("--trust-anchor", problem)
+    if trust_anchor.startswith("http:") and not dev:
+        raise _usage_error(
+            "--trust-anchor", f"{trust_anchor} is plain http: pass --dev for a local federation"
+        )
+
+
 def _entity_command(
     url: Annotated[
         str,
@@ -107,29 +119,17 @@ def _entity_command(
             show_default=False,
         ),
     ] = None,
-    json_file: Annotated[Path | None, typer.Option("--json", help="Write a JSON report to FILE.")] = None,
-    junit_file: Annotated[
-        Path | None, typer.Option("--junit", help="Write a JUnit XML report to FILE.")
-    ] = None,
-    html_file: Annotated[
-        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
-    ] = None,
-    dev: Annotated[
-        bool, typer.Option("--dev", help="Development federation: allow plain http to localhost.")
-    ] = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Overall deadline per HTTP fetch, seconds.")
-    ] = 10.0,
+    json_file: JsonFile = None,
+    junit_file: JunitFile = None,
+    html_file: HtmlFile = None,
+    dev: DevFlag = False,
+    timeout: FetchTimeout = 10.0,
 ) -> None:
     """Check an entity's configuration, trust chain, trust marks and metadata against the profile."""
-    for option, value in (("URL", url), ("--trust-anchor", trust_anchor)):
-        problem = entity_id_problem(value, dev=True)
-        if problem is not None:
-            raise _usage_error(option, problem)
-    if trust_anchor.startswith("http:") and not dev:
-        raise _usage_error(
-            "--trust-anchor", f"{trust_anchor} is plain http: pass --dev for a local federation"
-        )
+    problem = entity_id_problem(url, dev=True)
+    if problem is not None:
+        raise _usage_error("URL", problem)
+    _check_anchor(trust_anchor, dev)
     fetcher = _fetcher(dev, timeout)
     pinned = _load_jwks(trust_anchor_jwks) if trust_anchor_jwks is not None else None
     context = EntityContext(
@@ -165,19 +165,11 @@ def _idp_command(
         Path | None,
         typer.Option("--trust-anchor-jwks", help="JWKS file pinning the anchor's keys.", show_default=False),
     ] = None,
-    json_file: Annotated[Path | None, typer.Option("--json", help="Write a JSON report to FILE.")] = None,
-    junit_file: Annotated[
-        Path | None, typer.Option("--junit", help="Write a JUnit XML report to FILE.")
-    ] = None,
-    html_file: Annotated[
-        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
-    ] = None,
-    dev: Annotated[
-        bool, typer.Option("--dev", help="Development federation: allow plain http to localhost.")
-    ] = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Overall deadline per HTTP fetch, seconds.")
-    ] = 10.0,
+    json_file: JsonFile = None,
+    junit_file: JunitFile = None,
+    html_file: HtmlFile = None,
+    dev: DevFlag = False,
+    timeout: FetchTimeout = 10.0,
     client_id: Annotated[
         str | None,
         typer.Option(
@@ -282,13 +274,7 @@ def _idp_command(
     if problem is not None:
         raise _usage_error("URL", problem)
     if trust_anchor is not None:
-        problem = entity_id_problem(trust_anchor, dev=True)
-        if problem is not None:
-            raise _usage_error("--trust-anchor", problem)
-        if trust_anchor.startswith("http:") and not dev:
-            raise _usage_error(
-                "--trust-anchor", f"{trust_anchor} is plain http: pass --dev for a local federation"
-            )
+        _check_anchor(trust_anchor, dev)
     elif trust_anchor_jwks is not None:
         raise _usage_error("--trust-anchor-jwks", "needs --trust-anchor")
     fetcher = _fetcher(dev, timeout)

@@ -5,13 +5,32 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from ukid.check.cases import Result, summarise
 from ukid.check.report import ReportInfo, html_report, json_report, junit_report, terminal_table
 
-__all__ = ["echo", "report_and_exit", "usage_error"]
+__all__ = [
+    "DevFlag",
+    "FetchTimeout",
+    "HtmlFile",
+    "JsonFile",
+    "JunitFile",
+    "echo",
+    "report_and_exit",
+    "usage_error",
+]
+
+#: The options every ``ukid check`` command shares.
+JsonFile = Annotated[Path | None, typer.Option("--json", help="Write a JSON report to FILE.")]
+JunitFile = Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report to FILE.")]
+HtmlFile = Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")]
+DevFlag = Annotated[
+    bool, typer.Option("--dev", help="Development federation: allow plain http to localhost.")
+]
+FetchTimeout = Annotated[float, typer.Option("--timeout", help="Overall deadline per HTTP fetch, seconds.")]
 
 
 def echo(line: str) -> None:

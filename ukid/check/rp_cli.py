@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,7 +12,7 @@ import typer
 from idp.core.personas import DEV_PASSWORD, HIGH_TOTP_SECRET
 from ukid.check.agent import Credentials
 from ukid.check.cases import Result, run_suite
-from ukid.check.output import report_and_exit, usage_error
+from ukid.check.output import HtmlFile, JsonFile, JunitFile, report_and_exit, usage_error
 from ukid.check.report import ReportInfo, progress_lines
 from ukid.check.rp import RpContext, rp_cases
 from ukid.federation_cli import entity_id_problem
@@ -74,13 +73,9 @@ def rp_command(
             show_default=False,
         ),
     ] = None,
-    json_file: Annotated[Path | None, typer.Option("--json", help="Write a JSON report to FILE.")] = None,
-    junit_file: Annotated[
-        Path | None, typer.Option("--junit", help="Write a JUnit XML report to FILE.")
-    ] = None,
-    html_file: Annotated[
-        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
-    ] = None,
+    json_file: JsonFile = None,
+    junit_file: JunitFile = None,
+    html_file: HtmlFile = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Deadline per HTTP request, seconds.")] = 10.0,
 ) -> None:
     """Check that a relying party refuses broken answers from the sample provider in conformance mode."""
