@@ -49,23 +49,33 @@ class ClientAuth:
     #: ``aud`` of assertions: the provider's issuer, or (None) the URL of the endpoint called.
     audience: str | None = None
 
+    def assertion(self, url: str, now: int, *, jti: str | None = None, lifetime: int = 60) -> str:
+        """A ``private_key_jwt`` client assertion (RFC 7523 §3) for a request to ``url``."""
+        if self.key is None:
+            raise ValueError("this client authenticates without a key")
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": self.audience or url,
+            "jti": jti or secrets.token_urlsafe(24),
+            "iat": now,
+            "exp": now + lifetime,
+        }
+        return sign_jwt(claims, self.key, "JWT", alg=self.alg)
+
+    def basic(self) -> str:
+        """The ``Authorization`` header value of ``client_secret_basic`` (RFC 6749 §2.3.1)."""
+        pair = f"{quote(self.client_id, safe='')}:{quote(self.secret or '', safe='')}"
+        return "Basic " + base64.b64encode(pair.encode()).decode()
+
     def apply(self, url: str, data: dict[str, str], headers: dict[str, str], now: int) -> None:
         """Add the client authentication to a form POST to ``url``."""
         if self.key is not None:
-            claims = {
-                "iss": self.client_id,
-                "sub": self.client_id,
-                "aud": self.audience or url,
-                "jti": secrets.token_urlsafe(24),
-                "iat": now,
-                "exp": now + 60,
-            }
             data["client_assertion_type"] = ASSERTION_TYPE
-            data["client_assertion"] = sign_jwt(claims, self.key, "JWT", alg=self.alg)
+            data["client_assertion"] = self.assertion(url, now)
             data["client_id"] = self.client_id
         elif self.secret is not None:
-            pair = f"{quote(self.client_id, safe='')}:{quote(self.secret, safe='')}"
-            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+            headers["Authorization"] = self.basic()
         else:
             data["client_id"] = self.client_id
 

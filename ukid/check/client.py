@@ -10,7 +10,6 @@ a fresh ``jti``, ``exp``); a client secret is sent as ``client_secret_basic`` (R
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import re
@@ -20,12 +19,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
-from federation.jose import AnyKey, sign_jwt
-from relying_party.core.oauth import pkce_pair
+from federation.jose import AnyKey
+from relying_party.core.oauth import ClientAuth, pkce_pair
 from ukid.check.agent import Agent, Credentials, page_text
 from ukid.check.cases import CaseFailed
 
@@ -193,16 +192,8 @@ class LoginState:
         """A ``private_key_jwt`` client assertion (RFC 7523 §3) for ``audience``."""
         if self.config.key is None:
             raise CaseFailed("no --client-key: the client authenticates with a secret")
-        now = int(self.config.clock())
-        claims = {
-            "iss": self.config.client_id,
-            "sub": self.config.client_id,
-            "aud": audience,
-            "jti": jti or secrets.token_urlsafe(24),
-            "iat": now,
-            "exp": now + ASSERTION_LIFETIME,
-        }
-        return sign_jwt(claims, self.config.key, "JWT", alg=self.config.alg)
+        auth = ClientAuth(self.config.client_id, key=self.config.key, alg=self.config.alg, audience=audience)
+        return auth.assertion(audience, int(self.config.clock()), jti=jti, lifetime=ASSERTION_LIFETIME)
 
     async def token_request(
         self, endpoint: str, form: Mapping[str, str], *, assertion: str | None = None
@@ -219,8 +210,7 @@ class LoginState:
                 client_assertion_type=ASSERTION_TYPE, client_assertion=sent, client_id=self.config.client_id
             )
         elif self.config.secret is not None:
-            pair = f"{quote(self.config.client_id, safe='')}:{quote(self.config.secret, safe='')}"
-            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+            headers["Authorization"] = ClientAuth(self.config.client_id, secret=self.config.secret).basic()
         return await self.send("the token endpoint", "POST", endpoint, data=data, headers=headers), sent
 
     async def send(
