@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -84,6 +84,18 @@ def _fetcher(dev: bool, timeout: float) -> FederationFetcher:
         base, connect_timeout=min(3.0, timeout), read_timeout=min(5.0, timeout), total_timeout=timeout
     )
     return FederationFetcher(policy)
+
+
+def _login(flag: str, help: str, *, envvar: str | None = None, metavar: str | None = None) -> Any:
+    """An option of the "Login as a test account" panel of ``ukid check idp``."""
+    return typer.Option(
+        flag,
+        help=help,
+        envvar=envvar,
+        metavar=metavar,
+        rich_help_panel="Login as a test account",
+        show_default=False,
+    )
 
 
 def _check_anchor(trust_anchor: str, dev: bool) -> None:
@@ -171,96 +183,48 @@ def _idp_command(
     dev: DevFlag = False,
     timeout: FetchTimeout = 10.0,
     client_id: Annotated[
-        str | None,
-        typer.Option(
-            "--client-id",
-            help="The checker's client ID at the provider (enables the login).",
-            rich_help_panel="Login as a test account",
-            show_default=False,
-        ),
+        str | None, _login("--client-id", "The checker's client ID at the provider (enables the login).")
     ] = None,
     client_key: Annotated[
         str | None,
-        typer.Option(
-            "--client-key",
-            metavar="FILE",
-            help="Private JWK (or PEM) for private_key_jwt (RFC 7523).",
-            rich_help_panel="Login as a test account",
-            show_default=False,
-        ),
+        _login("--client-key", "Private JWK (or PEM) for private_key_jwt (RFC 7523).", metavar="FILE"),
     ] = None,
     client_secret: Annotated[
         str | None,
-        typer.Option(
+        _login(
             "--client-secret",
-            help="client_secret_basic instead (development static clients only).",
+            "client_secret_basic instead (development static clients only).",
             envvar="UKID_CHECK_CLIENT_SECRET",
-            rich_help_panel="Login as a test account",
-            show_default=False,
         ),
     ] = None,
     redirect_uri: Annotated[
-        str | None,
-        typer.Option(
-            "--redirect-uri",
-            help="A redirect URI registered for the client.",
-            rich_help_panel="Login as a test account",
-            show_default=False,
-        ),
+        str | None, _login("--redirect-uri", "A redirect URI registered for the client.")
     ] = None,
     username: Annotated[
-        str | None,
-        typer.Option(
-            "--username",
-            help="Test account to sign in as (the checker fills in the pages).",
-            rich_help_panel="Login as a test account",
-            show_default=False,
-        ),
+        str | None, _login("--username", "Test account to sign in as (the checker fills in the pages).")
     ] = None,
     password: Annotated[
-        str | None,
-        typer.Option(
-            "--password",
-            help="The test account's password.",
-            envvar="UKID_CHECK_PASSWORD",
-            rich_help_panel="Login as a test account",
-            show_default=False,
-        ),
+        str | None, _login("--password", "The test account's password.", envvar="UKID_CHECK_PASSWORD")
     ] = None,
     totp_secret: Annotated[
         str | None,
-        typer.Option(
+        _login(
             "--totp-secret",
-            help="The test account's base32 TOTP secret (security codes).",
+            "The test account's base32 TOTP secret (security codes).",
             envvar="UKID_CHECK_TOTP_SECRET",
-            rich_help_panel="Login as a test account",
-            show_default=False,
         ),
     ] = None,
     interactive: Annotated[
         bool,
-        typer.Option(
-            "--interactive",
-            help="Sign in in a browser; the redirect comes to a loopback --redirect-uri.",
-            rich_help_panel="Login as a test account",
-        ),
+        _login("--interactive", "Sign in in a browser; the redirect comes to a loopback --redirect-uri."),
     ] = False,
     vtr: Annotated[
         list[str] | None,
-        typer.Option(
-            "--vtr",
-            help="Vector to request (repeatable; default: every vector of the trustmark).",
-            rich_help_panel="Login as a test account",
-            show_default=False,
-        ),
+        _login("--vtr", "Vector to request (repeatable; default: every vector of the trustmark)."),
     ] = None,
     login_timeout: Annotated[
         float,
-        typer.Option(
-            "--login-timeout",
-            help="Seconds to wait for the browser in --interactive mode.",
-            rich_help_panel="Login as a test account",
-        ),
+        _login("--login-timeout", "Seconds to wait for the browser in --interactive mode (default 300)."),
     ] = 300.0,
 ) -> None:
     """Check a provider's discovery document, JWK set, identity assurance and Vectors of Trust metadata;

@@ -55,13 +55,19 @@ def rp_command(
         str, typer.Option("--username", help="Test account at the provider.")
     ] = DEFAULT_USERNAME,
     password: Annotated[
-        str, typer.Option("--password", help="Its password (default: the development personas').")
+        str,
+        typer.Option(
+            "--password",
+            help="Its password (default: the development personas').",
+            envvar="UKID_CHECK_PASSWORD",
+        ),
     ] = DEV_PASSWORD,
     totp_secret: Annotated[
         str | None,
         typer.Option(
             "--totp-secret",
             help="Its TOTP secret (default: the high@example.test persona's, when that is the account).",
+            envvar="UKID_CHECK_TOTP_SECRET",
             show_default=False,
         ),
     ] = None,

@@ -206,3 +206,20 @@ def test_rp_cli_usage_errors_exit_2(args: list[str], message: str) -> None:
     result = CliRunner().invoke(build_app(), ["check", "rp", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_rp_cli_password_from_the_environment(stack: Stack) -> None:
+    args = [
+        "check",
+        "rp",
+        f"{stack.council}/parking-permit/apply",
+        "--idp",
+        stack.idp,
+        "--username",
+        LOW.username,
+    ]
+    result = CliRunner().invoke(build_app(), args, env={"UKID_CHECK_PASSWORD": "not-the-password"})
+    assert result.exit_code == 1, result.output
+    assert (
+        "the provider did not accept the credentials: Enter a correct username and password" in result.output
+    )
